@@ -1,0 +1,125 @@
+# Dragoman. `make run` starts the server with demo data; `make test` runs every test.
+# Two flavours are built side by side: plain (build/plain, bin/) and
+# AddressSanitizer + UndefinedBehaviorSanitizer (build/asan).
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+PKGS := libevent libevent_pthreads hiredis libwebsockets libcjson libcrypto
+DEB_PKGS := build-essential pkg-config libevent-dev libhiredis-dev libwebsockets-dev libcjson-dev \
+            libssl-dev libcmocka-dev redis-server
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+BASE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -Iinclude -MMD -MP
+PLAIN_CFLAGS := -O2 -g
+ASAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+
+# Every .c under src/ is part of the library except the programs' mains.
+MAIN_SRCS := src/server/main.c src/ctl/dragomanctl.c
+LIB_SRCS := $(filter-out $(MAIN_SRCS),$(shell find src -name '*.c' | sort))
+SCHEMAS := $(sort $(wildcard proto/schema/*.json))
+LUA := $(sort $(wildcard src/store/lua/*.lua))
+UNIT_SRCS := $(shell find tests/unit -name 'test_*.c' | sort)
+
+GEN_SRCS := build/gen/schemas.c build/gen/scripts.c
+
+define flavour
+# $(1) = flavour name, $(2) = its extra CFLAGS
+$(1)_OBJS := $$(patsubst %.c,build/$(1)/%.o,$$(LIB_SRCS)) $$(patsubst build/gen/%.c,build/$(1)/gen/%.o,$$(GEN_SRCS))
+build/$(1)/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(BASE_CFLAGS) $(2) $$(PKG_CFLAGS) -c $$< -o $$@
+build/$(1)/gen/%.o: build/gen/%.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(BASE_CFLAGS) $(2) -c $$< -o $$@
+build/$(1)/libdragoman.a: $$($(1)_OBJS)
+	@rm -f $$@
+	ar rcs $$@ $$^
+build/$(1)/dragomand: build/$(1)/src/server/main.o build/$(1)/libdragoman.a
+	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS)
+build/$(1)/dragomanctl: build/$(1)/src/ctl/dragomanctl.o build/$(1)/libdragoman.a
+	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS)
+build/$(1)/tests/%: tests/%.c build/$(1)/libdragoman.a
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(BASE_CFLAGS) $(2) $$(PKG_CFLAGS) -Itests -o $$@ $$< build/$(1)/libdragoman.a $$(PKG_LIBS) $$(CMOCKA_LIBS)
+-include $$($(1)_OBJS:.o=.d)
+endef
+
+$(eval $(call flavour,plain,$(PLAIN_CFLAGS)))
+$(eval $(call flavour,asan,$(ASAN_CFLAGS)))
+
+UNIT_PLAIN := $(patsubst tests/%.c,build/plain/tests/%,$(UNIT_SRCS))
+UNIT_ASAN := $(patsubst tests/%.c,build/asan/tests/%,$(UNIT_SRCS))
+
+.PHONY: all deps build asan run test unit unit-asan integration integration-asan browser-deps install clean
+.DEFAULT_GOAL := all
+
+all: bin/dragomand bin/dragomanctl
+
+bin/%: build/plain/%
+	@mkdir -p bin
+	cp $< $@
+
+build/gen/schemas.c: $(SCHEMAS) src/proto/embed.sh
+	@mkdir -p build/gen
+	sh src/proto/embed.sh dm_schema_sources $(SCHEMAS) > $@
+
+build/gen/scripts.c: $(LUA) src/proto/embed.sh
+	@mkdir -p build/gen
+	sh src/proto/embed.sh dm_script_sources $(LUA) > $@
+
+# Installs what is missing (Debian packages; needs root) and nothing when all is there.
+deps:
+	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi; \
+	fi
+
+build: deps
+	$(MAKE) all
+
+asan: build/asan/dragomand build/asan/dragomanctl
+
+run: build
+	./bin/dragomand --demo config/demo.json $(RUN_ARGS)
+
+unit: $(UNIT_PLAIN)
+	@sh tests/run-unit.sh $(UNIT_PLAIN)
+
+unit-asan: $(UNIT_ASAN)
+	@sh tests/run-unit.sh $(UNIT_ASAN)
+
+tests/node_modules/.installed: tests/package.json
+	@command -v node >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm; }
+	cd tests && npm install --no-audit --no-fund --silent
+	@touch $@
+
+integration: all tests/node_modules/.installed
+	DRAGOMAND=$(CURDIR)/bin/dragomand DRAGOMANCTL=$(CURDIR)/bin/dragomanctl \
+	  node --test --test-concurrency=1 tests/integration/
+
+integration-asan: asan tests/node_modules/.installed
+	DRAGOMAND=$(CURDIR)/build/asan/dragomand DRAGOMANCTL=$(CURDIR)/build/asan/dragomanctl DRAGOMAN_ASAN=1 \
+	  node --test --test-concurrency=1 tests/integration/
+
+test: deps
+	$(MAKE) all asan
+	$(MAKE) unit unit-asan
+	$(MAKE) integration integration-asan
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/dragoman/web $(DESTDIR)/etc/dragoman \
+	  $(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -m 755 bin/dragomand bin/dragomanctl $(DESTDIR)$(PREFIX)/bin/
+	cp -R src/web/. $(DESTDIR)$(PREFIX)/share/dragoman/web/
+	install -m 644 config/dragoman.conf $(DESTDIR)/etc/dragoman/dragoman.conf
+	sed 's|@PREFIX@|$(PREFIX)|g' config/dragomand.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/dragomand.service
+
+clean:
+	rm -rf build bin

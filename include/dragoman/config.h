@@ -1,0 +1,42 @@
+/* Configuration: defaults, then the file named by --config (or the default
+ * config/dragoman.conf when present and none is named), then command-line
+ * overrides. The file is "key = value" lines with '#' comments; each key is
+ * also a long option (--key value or --key=value, '_' and '-' alike). Unknown
+ * or invalid settings stop start-up with a message naming the setting. */
+#ifndef DRAGOMAN_CONFIG_H
+#define DRAGOMAN_CONFIG_H
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct dm_config {
+    char listen_host[64];     /* listen = HOST:PORT, default 127.0.0.1:8080 */
+    int listen_port;
+    char redis_url[256];      /* redis = redis://host:port/db | unix:///path.sock; "" = private redis */
+    char data_dir[256];       /* data_dir: the private Redis's folder and other state; default ./var */
+    char web_root[256];       /* web_root: static assets; default ./src/web */
+    char redis_server[256];   /* redis_server: binary for the private Redis; default "redis-server" */
+    char demo[256];           /* demo: a JSON data set loaded at start (idempotent); "" = none */
+    char log_level[8];        /* log_level: debug|info|warn|error */
+    int offer_fanout;         /* offer_fanout: K offers at once, 1..50, default 3 */
+    int offer_timeout_s;      /* offer_timeout: seconds, 5..600, default 45 */
+    int heartbeat_grace_s;    /* heartbeat_grace: seconds without a heartbeat before offers stop, 5..3600, default 40 */
+    int escalate_after_s;     /* escalate_after: seconds without acceptance, default 120 */
+    int unfilled_after_s;     /* unfilled_after: seconds before giving up, default 900; > escalate_after */
+    int match_scan;           /* match_scan: free interpreters read per match, 8..10000, default 256 */
+    size_t max_message;       /* max_message: bytes per WebSocket message / HTTP body, 1024..1048576, default 65536 */
+    char timezone[64];        /* timezone: the deployment's zone for reports, e.g. Europe/Helsinki; default UTC */
+    bool help;                /* --help was given: print dm_config_usage and exit 0 */
+} dm_config;
+
+void dm_config_defaults(dm_config *cfg);
+/* Applies argv (argv[0] is skipped). Reads the --config file first wherever it
+ * appears, so the command line always wins. Returns false with a message in err. */
+bool dm_config_from_args(dm_config *cfg, int argc, char **argv, char *err, size_t errlen);
+/* Applies one file. Returns false with "FILE:LINE: ..." in err. */
+bool dm_config_load_file(dm_config *cfg, const char *path, char *err, size_t errlen);
+/* Applies one setting by name. Returns false with a message naming the setting. */
+bool dm_config_set(dm_config *cfg, const char *key, const char *value, char *err, size_t errlen);
+/* The --help text. */
+const char *dm_config_usage(void);
+
+#endif

@@ -1,0 +1,542 @@
+/* The network room's threads and queues (see net.h).
+ *
+ * libwebsockets 4.1.6 as Debian builds it has no libevent integration, so lws
+ * runs on its own service thread and the two threads meet only at two locked
+ * queues:
+ *   - outbound (libevent → lws): dm_net_send/close/http_reply copy their data
+ *     into a dm_out and push it; only the push that finds the queue empty calls
+ *     lws_cancel_service(), the one lws call that is safe from another thread.
+ *     The service thread drains the queue in LWS_CALLBACK_EVENT_WAIT_CANCELLED
+ *     and finds connections by id in a map only it touches: no struct lws *
+ *     ever leaves the service thread.
+ *   - inbound (lws → libevent): events are pushed as dm_in and, only on empty
+ *     → non-empty, event_active() wakes an fd -1 event on the caller's
+ *     event_base. That is only safe across threads if the caller ran
+ *     evthread_use_pthreads() before event_base_new(). The event is never
+ *     added, so it does not keep event_base_dispatch() running by itself. */
+#include "net_internal.h"
+
+#include "dragoman/log.h"
+
+#include <arpa/inet.h>
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+enum {
+    DEFAULT_LIMIT = 64 * 1024,
+    HARD_LIMIT = 1 << 30,
+    /* Frames longer than this reach us in several RECEIVE callbacks; each
+     * idle connection pays for it, so it is kept small. */
+    WS_RX_BUFFER = 1024,
+    NOFILE_MAX = 1 << 18,
+    WANTED_FDS = 20480,
+    CLOSE_REASON_MAX = 123, /* a close frame's payload is at most 125 bytes */
+    CONTENT_TYPE_MAX = 127,
+};
+
+#define STOP_GRACE_US (2 * LWS_USEC_PER_SEC)
+
+static const struct lws_protocols protocols[] = {
+    {"http", dm_net_http_callback, sizeof(dm_http_conn), 0, 0, NULL, 0},
+    {"dragoman.v1", dm_net_ws_callback, sizeof(dm_ws_conn), WS_RX_BUFFER, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+/* lws knows .html .js .css .png .svg .json and a few more; these fill the
+ * gaps, and "*" keeps an unknown suffix from turning into a 415. */
+static const struct lws_protocol_vhost_options mimetypes[] = {
+    {&mimetypes[1], NULL, ".webmanifest", "application/manifest+json"},
+    {&mimetypes[2], NULL, ".mjs", "text/javascript"},
+    {&mimetypes[3], NULL, ".map", "application/json"},
+    {&mimetypes[4], NULL, ".wasm", "application/wasm"},
+    {&mimetypes[5], NULL, ".webp", "image/webp"},
+    {&mimetypes[6], NULL, ".woff2", "font/woff2"},
+    {&mimetypes[7], NULL, ".woff", "font/woff"},
+    {NULL, NULL, "*", "application/octet-stream"},
+};
+
+/* Whichever thread lws logs on. */
+static void lws_log_emit(int level, const char *line)
+{
+    int n = (int)strlen(line);
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        n--;
+    if (level & LLL_ERR)
+        dm_error("lws: %.*s", n, line);
+    else
+        dm_warn("lws: %.*s", n, line);
+}
+
+/* libevent thread. 20,000 connections need 20,000 descriptors and the soft
+ * limit is often 1024 while the hard one allows far more. lws 4.1.6 sizes its
+ * descriptor table from the soft limit but falls back to 2,560 when that is
+ * above 10,000,000 (systemd's LimitNOFILE=infinity), so the soft limit is set
+ * to the hard one capped at NOFILE_MAX, lowered if need be. Returns it. */
+static int set_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 0;
+    rlim_t want = rl.rlim_max < NOFILE_MAX ? rl.rlim_max : NOFILE_MAX;
+    if (rl.rlim_cur != want) {
+        rl.rlim_cur = want;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur < WANTED_FDS)
+        dm_warn("net: open file limit is %llu; 20,000 connections need about %d",
+                (unsigned long long)rl.rlim_cur, WANTED_FDS);
+    return rl.rlim_cur < NOFILE_MAX ? (int)rl.rlim_cur : NOFILE_MAX;
+}
+
+/* libevent thread. lws 4.1.6 writes an IPv4 literal at the wrong offset of a
+ * sockaddr_in6 and so binds "127.0.0.1" to every interface; an IPv4-only
+ * vhost parses it correctly. Only IPv6 literals get an IPv6 socket. */
+static void choose_bind(dm_net *net, struct lws_context_creation_info *info)
+{
+    info->iface = net->iface;
+    if (strchr(net->iface, ':'))
+        return;
+    info->options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+    if (strcmp(net->iface, "0.0.0.0") == 0)
+        info->iface = NULL;
+}
+
+/* libevent thread. /api, /healthz and /metrics go to protocols[0]'s
+ * callback; everything else, when there is a web_root, to files. */
+static const struct lws_http_mount *build_mounts(dm_net *net)
+{
+    static const char *const api[] = {"/api", "/healthz", "/metrics"};
+    struct lws_http_mount *m = net->mounts;
+    for (int i = 0; i < 3; i++) {
+        m[i].mount_next = i < 2 ? &m[i + 1] : NULL;
+        m[i].mountpoint = api[i];
+        m[i].mountpoint_len = (unsigned char)strlen(api[i]);
+        m[i].protocol = protocols[0].name;
+        m[i].origin_protocol = LWSMPRO_CALLBACK;
+    }
+    if (!net->web_root)
+        return m;
+    m[2].mount_next = &m[3];
+    m[3].mountpoint = "/";
+    m[3].mountpoint_len = 1;
+    m[3].origin = net->web_root;
+    m[3].def = "index.html";
+    m[3].extra_mimetypes = mimetypes;
+    m[3].origin_protocol = LWSMPRO_FILE;
+    return m;
+}
+
+/* lws thread. */
+dm_in *dm_net_in_new(dm_net_event_kind kind, uint64_t conn, bool full)
+{
+    struct in_full {
+        dm_in in;
+        dm_net_event ev;
+    };
+    dm_in *in = calloc(1, full ? sizeof(struct in_full) : sizeof(dm_in));
+    if (!in)
+        return NULL;
+    in->kind = kind;
+    in->conn = conn;
+    if (full)
+        in->full = &((struct in_full *)in)->ev;
+    return in;
+}
+
+/* Any thread. */
+void dm_net_in_free(dm_in *in)
+{
+    if (!in)
+        return;
+    free(in->data);
+    free(in);
+}
+
+/* lws thread. Once stopping, the libevent side is about to drop everything. */
+void dm_net_emit(dm_net *net, dm_in *in)
+{
+    if (net->stopping) {
+        dm_net_in_free(in);
+        return;
+    }
+    if (dm_queue_push(net->in_q, &in->node))
+        event_active(net->in_ev, EV_READ, 0);
+}
+
+/* libevent thread. */
+static void deliver(dm_net *net, const dm_in *in, dm_net_event *plain)
+{
+    static char empty[1];
+    dm_net_event *ev = in->full ? in->full : plain;
+    ev->kind = in->kind;
+    ev->conn = in->conn;
+    ev->data = in->data ? in->data : empty;
+    ev->len = in->len;
+    net->cb(net->ud, ev);
+}
+
+/* Frees a queue with whatever is still in it. Both node types start with
+ * their dm_queue_node. */
+static void queue_discard(dm_queue *q, bool inbound)
+{
+    if (!q)
+        return;
+    for (dm_queue_node *n = dm_queue_take(q), *next; n; n = next) {
+        next = n->next;
+        if (inbound)
+            dm_net_in_free((dm_in *)n);
+        else
+            free(n);
+    }
+    dm_queue_free(q);
+}
+
+/* libevent thread, with the service thread gone (or never started). */
+static void net_free(dm_net *net)
+{
+    free(net->stop_out);
+    queue_discard(net->out_q, false);
+    queue_discard(net->in_q, true);
+    if (net->in_ev)
+        event_free(net->in_ev);
+    dm_connmap_free(&net->map);
+    pthread_mutex_destroy(&net->wake_lock);
+    free(net->web_root);
+    free(net->iface);
+    free(net);
+}
+
+/* libevent thread: the inbound wakeup. The callback may call dm_net_stop, so
+ * the final free waits until the batch is done. */
+static void on_inbound(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    dm_net *net = arg;
+    dm_net_event plain;
+    memset(&plain, 0, sizeof plain);
+    dm_queue_node *n = dm_queue_take(net->in_q);
+    net->dispatching = true;
+    while (n) {
+        dm_in *in = (dm_in *)n;
+        n = n->next;
+        if (!net->stopped)
+            deliver(net, in, &plain);
+        dm_net_in_free(in);
+    }
+    net->dispatching = false;
+    if (net->stopped)
+        net_free(net);
+}
+
+/* Any thread. The lock makes the check and the call one step against the
+ * service thread clearing lws_alive before it destroys the context. */
+static void wake(dm_net *net)
+{
+    pthread_mutex_lock(&net->wake_lock);
+    if (net->lws_alive)
+        lws_cancel_service(net->ctx);
+    pthread_mutex_unlock(&net->wake_lock);
+}
+
+/* Any thread. */
+static void push_out(dm_net *net, dm_out *o)
+{
+    if (dm_queue_push(net->out_q, &o->node))
+        wake(net);
+}
+
+/* Any thread. */
+static dm_out *out_new(dm_out_kind kind, uint64_t conn, size_t bufsize)
+{
+    dm_out *o = malloc(sizeof *o + bufsize);
+    if (!o) {
+        dm_error("net: out of memory queueing output for %llu", (unsigned long long)conn);
+        return NULL;
+    }
+    o->kind = kind;
+    o->conn = conn;
+    o->code = 0;
+    o->len = 0;
+    return o;
+}
+
+/* Any thread. */
+dm_out *dm_net_out_close(uint64_t conn, int code, const char *reason)
+{
+    size_t len = reason ? strnlen(reason, CLOSE_REASON_MAX) : 0;
+    dm_out *o = out_new(DM_OUT_CLOSE, conn, len);
+    if (!o)
+        return NULL;
+    o->code = code;
+    o->len = len;
+    if (len)
+        memcpy(o->buf, reason, len);
+    return o;
+}
+
+/* Any thread. */
+dm_out *dm_net_out_reply(uint64_t conn, int status, const char *content_type, const char *body, size_t len)
+{
+    size_t tlen = content_type ? strnlen(content_type, CONTENT_TYPE_MAX) : 0;
+    dm_out *o = out_new(DM_OUT_REPLY, conn, LWS_PRE + DM_NET_HDR_ROOM + len + tlen + 1);
+    if (!o)
+        return NULL;
+    unsigned char *b = o->buf + LWS_PRE + DM_NET_HDR_ROOM;
+    o->code = status;
+    o->len = len;
+    if (len)
+        memcpy(b, body, len);
+    if (tlen)
+        memcpy(b + len, content_type, tlen);
+    b[len + tlen] = '\0';
+    return o;
+}
+
+/* Any thread. */
+void dm_net_send(dm_net *net, uint64_t conn, const char *data, size_t len)
+{
+    dm_out *o = out_new(DM_OUT_SEND, conn, LWS_PRE + len);
+    if (!o)
+        return;
+    o->len = len;
+    memcpy(o->buf + LWS_PRE, data, len);
+    push_out(net, o);
+}
+
+/* Any thread. */
+void dm_net_close(dm_net *net, uint64_t conn, int code, const char *reason)
+{
+    dm_out *o = dm_net_out_close(conn, code, reason);
+    if (o)
+        push_out(net, o);
+}
+
+/* Any thread. */
+void dm_net_http_reply(dm_net *net, uint64_t conn, int status, const char *content_type, const char *body,
+                       size_t len)
+{
+    dm_out *o = dm_net_out_reply(conn, status, content_type, body, len);
+    if (o)
+        push_out(net, o);
+}
+
+/* Any thread: fixed once started. */
+int dm_net_port(const dm_net *net)
+{
+    return net->port;
+}
+
+/* lws thread. Ids come from one counter and are never reused, so a late
+ * answer for a finished connection can only miss, never hit another one. */
+int dm_net_register(dm_net *net, dm_conn *c, struct lws *wsi, bool is_ws)
+{
+    uint64_t id = ++net->next_id;
+    if (dm_connmap_put(&net->map, id, c) != 0) {
+        dm_error("net: out of memory registering a connection");
+        return -1;
+    }
+    c->id = id;
+    c->wsi = wsi;
+    c->is_ws = is_ws;
+    return 0;
+}
+
+/* lws thread. While stopping, the last connection to go ends the service loop. */
+void dm_net_unregister(dm_net *net, dm_conn *c)
+{
+    if (!c->id)
+        return;
+    dm_connmap_del(&net->map, c->id);
+    c->id = 0;
+    if (net->stopping && net->map.count == 0)
+        net->done = true;
+}
+
+/* lws thread. */
+static void stop_deadline(lws_sorted_usec_list_t *sul)
+{
+    dm_net *net = lws_container_of(sul, dm_net, stop_sul);
+    dm_warn("net: %zu connections still open at shutdown", net->map.count);
+    net->done = true;
+}
+
+/* lws thread: say goodbye to everyone, then let the service loop run until
+ * they are gone or the grace period ends. */
+static void begin_stop(dm_net *net)
+{
+    net->stopping = true;
+    size_t cursor = 0;
+    dm_conn *c;
+    while ((c = dm_connmap_next(&net->map, &cursor))) {
+        dm_out *o = c->is_ws ? dm_net_out_close(c->id, LWS_CLOSE_STATUS_GOINGAWAY, "going away")
+                             : dm_net_out_reply(c->id, HTTP_STATUS_SERVICE_UNAVAILABLE, "text/plain",
+                                                "shutting down\n", 14);
+        if (!o)
+            continue;
+        if (c->is_ws)
+            dm_net_ws_route((dm_ws_conn *)c, o);
+        else
+            dm_net_http_route((dm_http_conn *)c, o);
+    }
+    if (net->map.count == 0)
+        net->done = true;
+    else
+        lws_sul_schedule(net->ctx, 0, &net->stop_sul, stop_deadline, STOP_GRACE_US);
+}
+
+/* lws thread, from LWS_CALLBACK_EVENT_WAIT_CANCELLED. */
+void dm_net_drain_outbound(dm_net *net)
+{
+    dm_queue_node *n = dm_queue_take(net->out_q);
+    while (n) {
+        dm_out *o = (dm_out *)n;
+        n = n->next;
+        if (o->kind == DM_OUT_STOP) {
+            free(o);
+            begin_stop(net);
+            continue;
+        }
+        dm_conn *c = dm_connmap_get(&net->map, o->conn);
+        if (!c)
+            free(o);
+        else if (c->is_ws)
+            dm_net_ws_route((dm_ws_conn *)c, o);
+        else
+            dm_net_http_route((dm_http_conn *)c, o);
+    }
+}
+
+/* lws thread: its whole life. The context is destroyed here because only
+ * this thread may touch it once started. */
+static void *service_main(void *arg)
+{
+    dm_net *net = arg;
+    while (!net->done) {
+        if (lws_service(net->ctx, 0) < 0) {
+            dm_error("net: lws_service failed; the network is down");
+            break;
+        }
+    }
+    lws_sul_schedule(net->ctx, 0, &net->stop_sul, NULL, LWS_SET_TIMER_USEC_CANCEL);
+    pthread_mutex_lock(&net->wake_lock);
+    net->lws_alive = false;
+    pthread_mutex_unlock(&net->wake_lock);
+    lws_context_destroy(net->ctx);
+    return NULL;
+}
+
+/* libevent thread. */
+static struct lws_context *create_context(dm_net *net, int fd_limit)
+{
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+    info.fd_limit_per_thread = (unsigned int)fd_limit;
+    info.user = net;
+    struct lws_context *ctx = lws_create_context(&info);
+    if (!ctx) {
+        dm_error("net: lws_create_context failed");
+        return NULL;
+    }
+    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
+    info.vhost_name = "dragoman";
+    info.port = net->port;
+    info.protocols = protocols;
+    info.mounts = build_mounts(net);
+    info.server_string = "dragoman";
+    choose_bind(net, &info);
+    struct lws_vhost *vh = lws_create_vhost(ctx, &info);
+    if (!vh) {
+        dm_error("net: cannot listen on %s port %d", net->iface, net->port);
+        lws_context_destroy(ctx);
+        return NULL;
+    }
+    net->port = lws_get_vhost_listen_port(vh);
+    return ctx;
+}
+
+/* 0 means the default; the cap keeps size arithmetic far from overflow. */
+static size_t limit_or_default(size_t limit)
+{
+    if (!limit)
+        return DEFAULT_LIMIT;
+    return limit < HARD_LIMIT ? limit : HARD_LIMIT;
+}
+
+/* libevent thread. */
+static dm_net *net_new(const dm_net_config *cfg, struct event_base *base, dm_net_event_cb cb, void *ud)
+{
+    dm_net *net = calloc(1, sizeof *net);
+    if (!net)
+        return NULL;
+    pthread_mutex_init(&net->wake_lock, NULL);
+    net->max_message = limit_or_default(cfg->max_message);
+    net->max_body = limit_or_default(cfg->max_body);
+    net->port = cfg->port;
+    net->cb = cb;
+    net->ud = ud;
+    net->iface = strdup(cfg->host && *cfg->host ? cfg->host : "127.0.0.1");
+    net->web_root = cfg->web_root ? strdup(cfg->web_root) : NULL;
+    net->out_q = dm_queue_new();
+    net->in_q = dm_queue_new();
+    net->in_ev = event_new(base, -1, 0, on_inbound, net);
+    net->stop_out = out_new(DM_OUT_STOP, 0, 0);
+    bool ok = net->iface && (net->web_root || !cfg->web_root) && net->out_q && net->in_q && net->in_ev &&
+              net->stop_out && dm_connmap_init(&net->map) == 0;
+    if (!ok) {
+        dm_error("net: out of memory starting");
+        net_free(net);
+        return NULL;
+    }
+    return net;
+}
+
+/* libevent thread. lws_create_context binds and listens before it returns,
+ * so the port is known and connections queue in the backlog from here on. */
+dm_net *dm_net_start(const dm_net_config *cfg, struct event_base *base, dm_net_event_cb cb, void *ud)
+{
+    if (!cfg || !base || !cb || cfg->port < 0 || cfg->port > 65535) {
+        dm_error("net: bad configuration");
+        return NULL;
+    }
+    lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_emit);
+    int fd_limit = set_nofile();
+    dm_net *net = net_new(cfg, base, cb, ud);
+    if (!net)
+        return NULL;
+    net->ctx = create_context(net, fd_limit);
+    if (!net->ctx) {
+        net_free(net);
+        return NULL;
+    }
+    net->lws_alive = true;
+    if (pthread_create(&net->thread, NULL, service_main, net) != 0) {
+        dm_error("net: cannot start the lws thread");
+        lws_context_destroy(net->ctx);
+        net_free(net);
+        return NULL;
+    }
+    dm_info("net: listening on %s port %d%s%s", net->iface, net->port, net->web_root ? ", files from " : "",
+            net->web_root ? net->web_root : "");
+    return net;
+}
+
+/* libevent thread. Blocks until the service thread has said goodbye to every
+ * connection (or the grace period ran out) and destroyed the context. */
+void dm_net_stop(dm_net *net)
+{
+    if (!net)
+        return;
+    push_out(net, net->stop_out);
+    net->stop_out = NULL;
+    pthread_join(net->thread, NULL);
+    if (net->dispatching) {
+        net->stopped = true;
+        return;
+    }
+    net_free(net);
+}

@@ -1,0 +1,320 @@
+/* Client messages: who may send what, authentication, presence and snapshots.
+ * The request-level messages are in handlers_request.c. libevent thread. */
+#include <cjson/cJSON.h>
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dragoman/clock.h"
+#include "dragoman/log.h"
+#include "dragoman/token.h"
+#include "handlers.h"
+
+#define ROLE(r) (1u << (r))
+#define ANY_ROLE (ROLE(DM_ROLE_CLINIC) | ROLE(DM_ROLE_INTERPRETER) | ROLE(DM_ROLE_COORDINATOR))
+
+dm_num dm_num_of(long long v)
+{
+    dm_num n;
+    snprintf(n.s, sizeof n.s, "%lld", v);
+    return n;
+}
+
+dm_num dm_grace(const dm_server *srv)
+{
+    return dm_num_of((long long)srv->cfg->heartbeat_grace_s * 1000);
+}
+
+bool dm_hctx_run(dm_hctx *h, const char *script, const char *const *argv, dm_store_cb cb)
+{
+    size_t lens[32];
+    int argc = 0;
+    while (argc < 32 && argv[argc]) {
+        lens[argc] = strlen(argv[argc]);
+        argc++;
+    }
+    if (dm_store_run(h->srv->store, script, argc, (const char **)argv, lens, cb, h))
+        return true;
+    dm_server_error(h->srv, &h->to, DM_ERR_UNAVAILABLE, "storage is unreachable; nothing was done, try again");
+    free(h);
+    return false;
+}
+
+bool dm_hctx_failed(dm_hctx *h, const redisReply *reply)
+{
+    if (reply && reply->type != REDIS_REPLY_ERROR)
+        return false;
+    dm_server_store_error(h->srv, &h->to, reply);
+    free(h);
+    return true;
+}
+
+void dm_hctx_reply_request(dm_hctx *h, const redisReply *hash)
+{
+    cJSON *data = cJSON_CreateObject();
+    cJSON_AddItemToObject(data, "request", dm_view_request(hash));
+    dm_server_result(h->srv, &h->to, data);
+    free(h);
+}
+
+static cJSON *snapshot_interpreter(const redisReply *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "status", r->element[0]->str ? r->element[0]->str : "away");
+    bool has_offer = r->element[1]->elements > 0 && r->element[2]->elements > 0;
+    cJSON_AddItemToObject(o, "offer", has_offer ? dm_view_offer(r->element[1], r->element[2]) : cJSON_CreateNull());
+    bool has_job = r->element[3]->elements > 0;
+    cJSON_AddItemToObject(o, "job", has_job ? dm_view_request(r->element[3]) : cJSON_CreateNull());
+    return o;
+}
+
+static cJSON *requests_array(const redisReply *list)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; i < list->elements; i++)
+        if (list->element[i]->elements > 0)
+            cJSON_AddItemToArray(a, dm_view_request(list->element[i]));
+    return a;
+}
+
+/* Online interpreters: {id, name, langs "ar:certified,...", status, job, offer}. */
+static cJSON *online_array(const redisReply *list)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; i < list->elements; i++) {
+        const redisReply *e = list->element[i];
+        if (e->elements < 6)
+            continue;
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "id", e->element[0]->str);
+        cJSON_AddStringToObject(o, "name", e->element[1]->str);
+        cJSON *langs = cJSON_AddArrayToObject(o, "languages");
+        char buf[256];
+        snprintf(buf, sizeof buf, "%s", e->element[2]->str);
+        for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            char *colon = strchr(tok, ':');
+            if (colon)
+                *colon = '\0';
+            cJSON_AddItemToArray(langs, cJSON_CreateString(tok));
+        }
+        cJSON_AddStringToObject(o, "status", e->element[3]->str);
+        cJSON_AddBoolToObject(o, "busy", e->element[4]->str[0] != '\0');
+        cJSON_AddBoolToObject(o, "offered", e->element[5]->str[0] != '\0');
+        cJSON_AddItemToArray(a, o);
+    }
+    return a;
+}
+
+static cJSON *snapshot_body(dm_role role, const redisReply *r)
+{
+    if (role == DM_ROLE_INTERPRETER)
+        return r->elements >= 4 ? snapshot_interpreter(r) : NULL;
+    cJSON *o = cJSON_CreateObject();
+    if (role == DM_ROLE_CLINIC) {
+        cJSON_AddItemToObject(o, "requests", requests_array(r));
+        return o;
+    }
+    if (r->elements < 2) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    cJSON_AddItemToObject(o, "requests", requests_array(r->element[0]));
+    cJSON_AddItemToObject(o, "online", online_array(r->element[1]));
+    return o;
+}
+
+static void on_snapshot(void *ud, redisReply *reply)
+{
+    dm_hctx *h = ud;
+    if (reply && reply->type == REDIS_REPLY_ARRAY) {
+        cJSON *body = snapshot_body(h->actor.role, reply);
+        char *msg = body ? dm_proto_push("snapshot", body) : NULL;
+        if (msg)
+            dm_server_send(h->srv, h->to.conn, msg, strlen(msg));
+        free(msg);
+    }
+    free(h);
+}
+
+static void send_snapshot(dm_server *srv, const dm_hctx *from)
+{
+    dm_hctx *h = malloc(sizeof *h);
+    if (!h)
+        return;
+    *h = *from;
+    dm_num grace = dm_grace(srv);
+    const char *argv[] = {dm_role_name(h->actor.role), h->actor.subject, grace.s, NULL};
+    size_t lens[3];
+    for (int i = 0; i < 3; i++)
+        lens[i] = strlen(argv[i]);
+    if (!dm_store_run(srv->store, "snapshot", 3, argv, lens, on_snapshot, h))
+        free(h);
+}
+
+static void on_presence(void *ud, redisReply *reply)
+{
+    dm_hctx *h = ud;
+    if (dm_hctx_failed(h, reply))
+        return;
+    bool became_free = reply->elements >= 2 && reply->element[1]->integer == 1;
+    cJSON *data = cJSON_CreateObject();
+    if (h->ref[0] == 'p')
+        cJSON_AddNumberToObject(data, "now", (double)dm_now_ms());
+    else
+        cJSON_AddStringToObject(data, "status", reply->element[0]->str);
+    if (h->to.conn || h->to.http)
+        dm_server_result(h->srv, &h->to, data);
+    else
+        cJSON_Delete(data);
+    if (became_free)
+        dm_match_interpreter(h->srv, h->actor.subject);
+    free(h);
+}
+
+/* ref remembers whether the answer is a ping's ("p") or a presence change's. */
+static void run_presence(dm_hctx *h, const char *action)
+{
+    dm_num grace = dm_grace(h->srv);
+    snprintf(h->ref, sizeof h->ref, "%s", strcmp(action, "hb") == 0 ? "p" : "s");
+    const char *argv[] = {h->actor.subject, action, grace.s, NULL};
+    dm_hctx_run(h, "presence", argv, on_presence);
+}
+
+static void handle_ping(dm_hctx *h, const dm_msg *msg)
+{
+    (void)msg;
+    if (h->actor.role == DM_ROLE_INTERPRETER) {
+        run_presence(h, "hb");
+        return;
+    }
+    cJSON *data = cJSON_CreateObject();
+    cJSON_AddNumberToObject(data, "now", (double)dm_now_ms());
+    dm_server_result(h->srv, &h->to, data);
+    free(h);
+}
+
+static void handle_presence(dm_hctx *h, const dm_msg *msg)
+{
+    run_presence(h, msg->u.presence.available ? "available" : "away");
+}
+
+static void handle_snapshot(dm_hctx *h, const dm_msg *msg)
+{
+    (void)msg;
+    send_snapshot(h->srv, h);
+    dm_server_result(h->srv, &h->to, cJSON_CreateObject());
+    free(h);
+}
+
+static bool origin_allowed(const char *origins, const char *origin)
+{
+    if (!origins[0])
+        return true;
+    size_t n = strlen(origin);
+    for (const char *p = origins; *p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len == n && strncmp(p, origin, n) == 0)
+            return true;
+        p += len + (comma ? 1 : 0);
+    }
+    return false;
+}
+
+static void on_auth(void *ud, redisReply *reply)
+{
+    dm_hctx *h = ud;
+    dm_conn *c = dm_server_conn(h->srv, h->to.conn);
+    if (!c) {
+        free(h);
+        return;
+    }
+    c->authing = false;
+    if (dm_hctx_failed(h, reply))
+        return;
+    dm_role role = (dm_role)dm_role_parse(reply->element[0]->str);
+    if (role == DM_ROLE_CLINIC && !origin_allowed(reply->element[3]->str, c->origin)) {
+        dm_server_error(h->srv, &h->to, DM_ERR_FORBIDDEN, "origin \"%s\" is not registered for clinic %s",
+                        c->origin, reply->element[1]->str);
+        free(h);
+        return;
+    }
+    h->actor.role = role;
+    snprintf(h->actor.subject, sizeof h->actor.subject, "%s", reply->element[1]->str);
+    snprintf(h->actor.name, sizeof h->actor.name, "%s", reply->element[2]->str);
+    c->actor = h->actor;
+    dm_server_bind(h->srv, c);
+    cJSON *data = cJSON_CreateObject();
+    cJSON_AddStringToObject(data, "role", dm_role_name(role));
+    cJSON *user = cJSON_AddObjectToObject(data, "user");
+    cJSON_AddStringToObject(user, "id", h->actor.subject);
+    cJSON_AddStringToObject(user, "name", h->actor.name);
+    dm_server_result(h->srv, &h->to, data);
+    send_snapshot(h->srv, h);
+    if (role == DM_ROLE_INTERPRETER) {
+        h->to = (dm_reply_to){0};
+        run_presence(h, "hb");
+        return;
+    }
+    free(h);
+}
+
+static void handle_hello(dm_hctx *h, const dm_msg *msg)
+{
+    dm_conn *c = h->to.http ? NULL : dm_server_conn(h->srv, h->to.conn);
+    if (!c || c->actor.role != DM_ROLE_NONE || c->authing) {
+        dm_server_error(h->srv, &h->to, DM_ERR_CONFLICT, "already authenticated on this connection");
+        free(h);
+        return;
+    }
+    char hash[65];
+    dm_token_hash(msg->u.hello.token, hash);
+    const char *argv[] = {hash, NULL};
+    if (dm_hctx_run(h, "auth", argv, on_auth))
+        c->authing = true;
+}
+
+static const struct {
+    unsigned roles;
+    dm_handler_fn fn;
+} handlers[DM_MSG__COUNT] = {
+    [DM_MSG_HELLO] = {ROLE(DM_ROLE_NONE), handle_hello},
+    [DM_MSG_PING] = {ANY_ROLE, handle_ping},
+    [DM_MSG_SNAPSHOT_GET] = {ANY_ROLE, handle_snapshot},
+    [DM_MSG_PRESENCE_SET] = {ROLE(DM_ROLE_INTERPRETER), handle_presence},
+    [DM_MSG_REQUEST_CREATE] = {ROLE(DM_ROLE_CLINIC), dm_handle_create},
+    [DM_MSG_REQUEST_CANCEL] = {ROLE(DM_ROLE_CLINIC) | ROLE(DM_ROLE_COORDINATOR), dm_handle_cancel},
+    [DM_MSG_REQUEST_ASSIGN] = {ROLE(DM_ROLE_COORDINATOR), dm_handle_assign},
+    [DM_MSG_OFFER_ACCEPT] = {ROLE(DM_ROLE_INTERPRETER), dm_handle_accept},
+    [DM_MSG_OFFER_DECLINE] = {ROLE(DM_ROLE_INTERPRETER), dm_handle_decline},
+    [DM_MSG_JOB_RELEASE] = {ROLE(DM_ROLE_INTERPRETER), dm_handle_release},
+    [DM_MSG_SESSION_START] = {ROLE(DM_ROLE_CLINIC) | ROLE(DM_ROLE_INTERPRETER), dm_handle_session},
+    [DM_MSG_SESSION_END] = {ROLE(DM_ROLE_CLINIC) | ROLE(DM_ROLE_INTERPRETER), dm_handle_session},
+    [DM_MSG_SESSION_FEEDBACK] = {ROLE(DM_ROLE_CLINIC) | ROLE(DM_ROLE_INTERPRETER), dm_handle_feedback},
+};
+
+void dm_handle_message(dm_server *srv, const dm_actor *actor, const dm_reply_to *to, const dm_msg *msg)
+{
+    if ((unsigned)msg->type >= DM_MSG__COUNT || !handlers[msg->type].fn) {
+        dm_server_error(srv, to, DM_ERR_UNKNOWN_TYPE, "unknown message type");
+        return;
+    }
+    if (!(handlers[msg->type].roles & ROLE(actor->role))) {
+        if (actor->role == DM_ROLE_NONE)
+            dm_server_error(srv, to, DM_ERR_NOT_AUTHENTICATED, "send hello with your token first");
+        else
+            dm_server_error(srv, to, DM_ERR_FORBIDDEN, "a %s may not send %s", dm_role_name(actor->role),
+                            dm_msg_type_name(msg->type));
+        return;
+    }
+    dm_hctx *h = calloc(1, sizeof *h);
+    if (!h) {
+        dm_server_error(srv, to, DM_ERR_INTERNAL, "out of memory");
+        return;
+    }
+    h->srv = srv;
+    h->to = *to;
+    h->actor = *actor;
+    handlers[msg->type].fn(h, msg);
+}

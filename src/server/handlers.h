@@ -1,0 +1,42 @@
+/* Shared by the handler files of the server room. libevent thread. */
+#ifndef DRAGOMAN_SERVER_HANDLERS_H
+#define DRAGOMAN_SERVER_HANDLERS_H
+
+#include "server.h"
+
+/* One client message in flight: what the reply callback needs once Redis answers. */
+typedef struct dm_hctx {
+    dm_server *srv;
+    dm_reply_to to;
+    dm_actor actor;
+    /* What the reply callback must remember: the request or offer the message
+     * is about, or a freshly issued token (which must fit). */
+    char ref[DM_TOKEN_MAX + 2];
+} dm_hctx;
+
+/* Runs a script for a message; on false the client was answered "unavailable"
+ * and h freed. argv ends at the first NULL (at most 32). */
+bool dm_hctx_run(dm_hctx *h, const char *script, const char *const *argv, dm_store_cb cb);
+/* Answers the script's error and frees h; false (keeping h) when reply is a success. */
+bool dm_hctx_failed(dm_hctx *h, const struct redisReply *reply);
+/* Replies {"request": view} and frees h. */
+void dm_hctx_reply_request(dm_hctx *h, const struct redisReply *hash);
+
+typedef void (*dm_handler_fn)(dm_hctx *h, const dm_msg *msg);
+
+/* handlers_request.c */
+void dm_handle_create(dm_hctx *h, const dm_msg *msg);
+void dm_handle_cancel(dm_hctx *h, const dm_msg *msg);
+void dm_handle_assign(dm_hctx *h, const dm_msg *msg);
+void dm_handle_accept(dm_hctx *h, const dm_msg *msg);
+void dm_handle_decline(dm_hctx *h, const dm_msg *msg);
+void dm_handle_release(dm_hctx *h, const dm_msg *msg);
+void dm_handle_session(dm_hctx *h, const dm_msg *msg);
+void dm_handle_feedback(dm_hctx *h, const dm_msg *msg);
+
+/* Text forms of numbers for script arguments. */
+typedef struct { char s[24]; } dm_num;
+dm_num dm_num_of(long long v);
+dm_num dm_grace(const dm_server *srv);
+
+#endif

@@ -1,0 +1,235 @@
+/* Request-level client messages: create, cancel, assign, accept, decline,
+ * release, start, end, feedback. Each is one Lua script; the callback answers
+ * the client, pushes the change to everyone concerned and restarts matching
+ * where someone became free. libevent thread. */
+#include <cjson/cJSON.h>
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dragoman/log.h"
+#include "handlers.h"
+
+typedef struct { char s[64]; } states;
+
+static states from_states(dm_req_event ev)
+{
+    states st;
+    dm_req_states_from(ev, st.s, sizeof st.s);
+    return st;
+}
+
+static void on_created(void *ud, redisReply *reply)
+{
+    dm_hctx *h = ud;
+    if (dm_hctx_failed(h, reply))
+        return;
+    dm_server *srv = h->srv;
+    bool fresh = reply->element[0]->integer == 1;
+    const redisReply *request = reply->element[1];
+    char rid[DM_ID_MAX + 1];
+    snprintf(rid, sizeof rid, "%s", dm_view_field(request, "id"));
+    dm_hctx_reply_request(h, request);
+    if (!fresh)
+        return;
+    srv->counters.requests_created++;
+    dm_push_request(srv, request);
+    dm_match_request(srv, rid);
+}
+
+void dm_handle_create(dm_hctx *h, const dm_msg *msg)
+{
+    const dm_request_spec *r = &msg->u.create;
+    dm_num esc = dm_num_of((long long)h->srv->cfg->escalate_after_s * 1000);
+    dm_num start = dm_num_of((long long)r->start_at), dur = dm_num_of(r->duration_min);
+    const char *gender = r->gender == DM_GENDER_ANY ? "" : dm_gender_name(r->gender);
+    const char *need = r->gender == DM_GENDER_ANY ? "" : dm_need_name(r->gender_need);
+    const char *argv[] = {h->actor.subject, r->idempotency_key, esc.s,
+                          "language", r->language, "modality", dm_modality_name(r->modality),
+                          "urgency", dm_urgency_name(r->urgency), "start_at", start.s,
+                          "duration_min", dur.s, NULL, NULL, NULL, NULL, NULL};
+    int n = 13;
+    /* Optional words are left out rather than stored empty. */
+    const char *opt[][2] = {{"gender", gender}, {"gender_need", need}, {"specialty", r->specialty},
+                            {"location", r->location}, {"note", r->note}};
+    const char *extra[16];
+    int m = 0;
+    for (size_t i = 0; i < sizeof opt / sizeof *opt; i++)
+        if (opt[i][1][0]) {
+            extra[m++] = opt[i][0];
+            extra[m++] = opt[i][1];
+        }
+    const char *all[32];
+    memcpy(all, argv, (size_t)n * sizeof *all);
+    memcpy(all + n, extra, (size_t)m * sizeof *all);
+    all[n + m] = NULL;
+    dm_hctx_run(h, "create", all, on_created);
+}
+
+static void on_cancelled(void *ud, redisReply *reply)
+{
+    dm_hctx *h = ud;
+    if (dm_hctx_failed(h, reply))
+        return;
+    dm_server *srv = h->srv;
+    const redisReply *request = reply->element[0];
+    char rid[DM_ID_MAX + 1], freed[DM_ID_MAX + 1];
+    snprintf(rid, sizeof rid, "%s", dm_view_field(request, "id"));
+    snprintf(freed, sizeof freed, "%s", reply->element[2]->str ? reply->element[2]->str : "");
+    srv->counters.requests_cancelled++;
+    dm_push_request(srv, request);
+    dm_push_withdrawn(srv, reply->element[1], 0, rid, "cancelled");
+    if (freed[0])
+        dm_match_interpreter(srv, freed);
+    dm_hctx_reply_request(h, request);
+}
+
+void dm_handle_cancel(dm_hctx *h, const dm_msg *msg)
+{
+    states from = from_states(DM_REV_CANCEL);
+    dm_num grace = dm_grace(h->srv);
+    const char *reason = msg->u.ref.reason[0] ? msg->u.ref.reason : "cancelled";
+    const char *argv[] = {msg->u.ref.request, dm_role_name(h->actor.role), h->actor.subject, reason, from.s, grace.s,
+                          NULL};
+    dm_hctx_run(h, "cancel", argv, on_cancelled);
+}
+
+static void on_assigned(void *ud, redisReply *reply)
+{
+    dm_hctx *h = ud;
+    if (dm_hctx_failed(h, reply))
+        return;
+    const redisReply *request = reply->element[0];
+    char rid[DM_ID_MAX + 1];
+    snprintf(rid, sizeof rid, "%s", dm_view_field(request, "id"));
+    dm_push_request(h->srv, request);
+    dm_push_withdrawn(h->srv, reply->element[1], 0, rid, "reassigned");
+    dm_hctx_reply_request(h, request);
+}
+
+void dm_handle_assign(dm_hctx *h, const dm_msg *msg)
+{
+    states from = from_states(DM_REV_ACCEPT);
+    dm_num grace = dm_grace(h->srv);
+    const char *argv[] = {msg->u.assign.request, msg->u.assign.interpreter, h->actor.subject, msg->u.assign.reason,
+                          from.s, grace.s, NULL};
+    dm_hctx_run(h, "assign", argv, on_assigned);
+}
+
+/* Time to accept, in the buckets of /metrics' histogram (seconds). */
+static void count_accept(dm_counters *c, const redisReply *request)
+{
+    static const double bounds_ms[] = {5000, 15000, 30000, 60000, 120000, 300000, 600000, 900000, 1800000};
+    double ms = (double)(dm_view_int(request, "accepted_at") - dm_view_int(request, "created_at"));
+    size_t b = 0;
+    while (b < sizeof bounds_ms / sizeof *bounds_ms && ms > bounds_ms[b])
+        b++;
+    c->accept_ms_buckets[b]++;
+    c->accept_ms_sum += ms;
+    c->offers_accepted++;
+}
+
+static void on_accepted(void *ud, redisReply *reply)
+{
+    dm_hctx *h = ud;
+    if (dm_hctx_failed(h, reply))
+        return;
+    const redisReply *request = reply->element[0];
+    char rid[DM_ID_MAX + 1];
+    snprintf(rid, sizeof rid, "%s", dm_view_field(request, "id"));
+    count_accept(&h->srv->counters, request);
+    dm_push_request(h->srv, request);
+    dm_push_withdrawn(h->srv, reply->element[1], 0, rid, "taken");
+    dm_hctx_reply_request(h, request);
+}
+
+void dm_handle_accept(dm_hctx *h, const dm_msg *msg)
+{
+    states from = from_states(DM_REV_ACCEPT);
+    dm_num grace = dm_grace(h->srv);
+    const char *argv[] = {msg->u.offer.offer, h->actor.subject, from.s, grace.s, NULL};
+    dm_hctx_run(h, "accept", argv, on_accepted);
+}
+
+/* The request looks for someone else, and the interpreter for other work. */
+static void on_handed_back(void *ud, redisReply *reply)
+{
+    dm_hctx *h = ud;
+    if (dm_hctx_failed(h, reply))
+        return;
+    dm_server *srv = h->srv;
+    char rid[DM_ID_MAX + 1], iid[DM_ID_MAX + 1];
+    snprintf(rid, sizeof rid, "%s", dm_view_field(reply->element[0], "id"));
+    snprintf(iid, sizeof iid, "%s", h->actor.subject);
+    dm_push_request(srv, reply->element[0]);
+    dm_server_result(srv, &h->to, cJSON_CreateObject());
+    free(h);
+    dm_match_request(srv, rid);
+    dm_match_interpreter(srv, iid);
+}
+
+void dm_handle_decline(dm_hctx *h, const dm_msg *msg)
+{
+    dm_num grace = dm_grace(h->srv);
+    h->srv->counters.offers_declined++;
+    const char *argv[] = {msg->u.offer.offer, h->actor.subject, msg->u.offer.reason, grace.s, NULL};
+    dm_hctx_run(h, "decline", argv, on_handed_back);
+}
+
+void dm_handle_release(dm_hctx *h, const dm_msg *msg)
+{
+    states from = from_states(DM_REV_RELEASE);
+    dm_num grace = dm_grace(h->srv);
+    dm_num esc = dm_num_of((long long)h->srv->cfg->escalate_after_s * 1000);
+    dm_num unf = dm_num_of((long long)h->srv->cfg->unfilled_after_s * 1000);
+    const char *argv[] = {msg->u.ref.request, h->actor.subject, msg->u.ref.reason, from.s, grace.s, esc.s, unf.s,
+                          NULL};
+    dm_hctx_run(h, "release", argv, on_handed_back);
+}
+
+static void on_session(void *ud, redisReply *reply)
+{
+    dm_hctx *h = ud;
+    if (dm_hctx_failed(h, reply))
+        return;
+    dm_server *srv = h->srv;
+    const redisReply *request = reply->element[0];
+    const char *freed = reply->element[1]->str;
+    bool ended = strcmp(dm_view_field(request, "state"), "ended") == 0;
+    if (ended)
+        srv->counters.sessions_ended++;
+    else
+        srv->counters.sessions_started++;
+    dm_push_request(srv, request);
+    if (freed && freed[0])
+        dm_match_interpreter(srv, freed);
+    dm_hctx_reply_request(h, request);
+}
+
+void dm_handle_session(dm_hctx *h, const dm_msg *msg)
+{
+    bool start = msg->type == DM_MSG_SESSION_START;
+    states from = from_states(start ? DM_REV_START : DM_REV_END);
+    dm_num grace = dm_grace(h->srv);
+    const char *argv[] = {msg->u.ref.request, dm_role_name(h->actor.role), h->actor.subject, start ? "start" : "end",
+                          from.s, grace.s, NULL};
+    dm_hctx_run(h, "session", argv, on_session);
+}
+
+static void on_feedback(void *ud, redisReply *reply)
+{
+    dm_hctx *h = ud;
+    if (dm_hctx_failed(h, reply))
+        return;
+    dm_server_result(h->srv, &h->to, cJSON_CreateObject());
+    free(h);
+}
+
+void dm_handle_feedback(dm_hctx *h, const dm_msg *msg)
+{
+    dm_num rating = dm_num_of(msg->u.feedback.rating);
+    const char *argv[] = {msg->u.feedback.request, dm_role_name(h->actor.role), h->actor.subject, rating.s,
+                          msg->u.feedback.comment, NULL};
+    dm_hctx_run(h, "feedback", argv, on_feedback);
+}

@@ -1,0 +1,225 @@
+/* The HTTP API, for systems that cannot hold a WebSocket: the same messages
+ * and the same handlers, with the bearer token standing in for hello.
+ * libevent thread. */
+#include <cjson/cJSON.h>
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dragoman/log.h"
+#include "dragoman/token.h"
+#include "handlers.h"
+
+typedef struct http_call {
+    dm_server *srv;
+    uint64_t conn;
+    char method[8];
+    char path[256];
+    char *body;
+    size_t len;
+} http_call;
+
+static void http_call_free(http_call *c)
+{
+    free(c->body);
+    free(c);
+}
+
+static void reply_text(dm_server *srv, uint64_t conn, int status, const char *type, const char *text)
+{
+    dm_net_http_reply(srv->net, conn, status, type, text, strlen(text));
+}
+
+static void healthz(dm_server *srv, uint64_t conn)
+{
+    bool up = dm_store_up(srv->store);
+    reply_text(srv, conn, up ? 200 : 503, "application/json",
+               up ? "{\"status\":\"ok\",\"redis\":\"up\"}" : "{\"status\":\"degraded\",\"redis\":\"down\"}");
+}
+
+static void metrics(dm_server *srv, uint64_t conn)
+{
+    char *text = dm_metrics_text(srv);
+    reply_text(srv, conn, text ? 200 : 500, "text/plain; version=0.0.4", text ? text : "");
+    free(text);
+}
+
+/* Decodes body as the message `type`, with extra fields set first (the id in
+ * the URL); refusals are answered here. */
+static bool decode_as(dm_server *srv, const dm_reply_to *to, const http_call *c, const char *type,
+                      const char *ref_field, const char *ref, dm_msg *msg)
+{
+    cJSON *o = c->len ? cJSON_ParseWithLength(c->body, c->len) : cJSON_CreateObject();
+    if (!cJSON_IsObject(o)) {
+        cJSON_Delete(o);
+        dm_server_error(srv, to, DM_ERR_BAD_JSON, "the body must be a JSON object");
+        return false;
+    }
+    cJSON_DeleteItemFromObject(o, "type");
+    cJSON_AddStringToObject(o, "type", type);
+    if (ref_field) {
+        cJSON_DeleteItemFromObject(o, ref_field);
+        cJSON_AddStringToObject(o, ref_field, ref);
+    }
+    char *text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    dm_proto_error err;
+    bool ok = text && dm_proto_decode(text, strlen(text), msg, &err);
+    free(text);
+    if (!ok)
+        dm_server_error(srv, to, err.code, "%s", err.message);
+    return ok;
+}
+
+typedef struct get_call {
+    dm_hctx h;
+} get_call;
+
+static void on_get_request(void *ud, redisReply *reply)
+{
+    dm_hctx *h = ud;
+    if (dm_hctx_failed(h, reply))
+        return;
+    const char *clinic = dm_view_field(reply, "clinic"), *interp = dm_view_field(reply, "interpreter");
+    bool mine = h->actor.role == DM_ROLE_COORDINATOR ||
+                (h->actor.role == DM_ROLE_CLINIC && strcmp(clinic, h->actor.subject) == 0) ||
+                (h->actor.role == DM_ROLE_INTERPRETER && strcmp(interp, h->actor.subject) == 0);
+    if (reply->elements == 0 || !mine) {
+        dm_server_error(h->srv, &h->to, DM_ERR_NOT_FOUND, "no request %s", h->ref);
+        free(h);
+        return;
+    }
+    dm_hctx_reply_request(h, reply);
+}
+
+static void get_request(dm_server *srv, const dm_actor *actor, const dm_reply_to *to, const char *rid)
+{
+    dm_hctx *h = calloc(1, sizeof *h);
+    if (!h)
+        return;
+    *h = (dm_hctx){.srv = srv, .to = *to, .actor = *actor};
+    snprintf(h->ref, sizeof h->ref, "%s", rid);
+    char key[DM_ID_MAX + 4];
+    snprintf(key, sizeof key, "r:%s", rid);
+    const char *argv[] = {key, NULL};
+    dm_hctx_run(h, "get", argv, on_get_request);
+}
+
+/* /api/requests, /api/requests/ID, /api/requests/ID/cancel */
+static void route_requests(dm_server *srv, const dm_actor *actor, const dm_reply_to *to, const http_call *c)
+{
+    const char *rest = c->path + strlen("/api/requests");
+    dm_msg msg;
+    if (!rest[0] && strcmp(c->method, "POST") == 0) {
+        if (decode_as(srv, to, c, "request.create", NULL, NULL, &msg))
+            dm_handle_message(srv, actor, to, &msg);
+        return;
+    }
+    char rid[DM_ID_MAX + 1];
+    const char *slash = rest[0] == '/' ? strchr(rest + 1, '/') : NULL;
+    size_t n = slash ? (size_t)(slash - rest - 1) : strlen(rest + (rest[0] == '/'));
+    if (rest[0] != '/' || n == 0 || n > DM_ID_MAX) {
+        dm_server_error(srv, to, DM_ERR_NOT_FOUND, "no such resource %s", c->path);
+        return;
+    }
+    memcpy(rid, rest + 1, n);
+    rid[n] = '\0';
+    if (!slash && strcmp(c->method, "GET") == 0) {
+        get_request(srv, actor, to, rid);
+        return;
+    }
+    if (slash && strcmp(slash, "/cancel") == 0 && strcmp(c->method, "POST") == 0) {
+        if (decode_as(srv, to, c, "request.cancel", "request", rid, &msg))
+            dm_handle_message(srv, actor, to, &msg);
+        return;
+    }
+    dm_server_error(srv, to, DM_ERR_NOT_FOUND, "no such resource %s %s", c->method, c->path);
+}
+
+static void route(http_call *c, const dm_actor *actor)
+{
+    dm_reply_to to = {.conn = c->conn, .http = true};
+    if (strncmp(c->path, "/api/requests", 13) == 0 && (c->path[13] == '\0' || c->path[13] == '/')) {
+        route_requests(c->srv, actor, &to, c);
+        return;
+    }
+    if (strncmp(c->path, "/api/admin/", 11) == 0) {
+        cJSON *body = c->len ? cJSON_ParseWithLength(c->body, c->len) : NULL;
+        if (c->len && !body) {
+            dm_server_error(c->srv, &to, DM_ERR_BAD_JSON, "the body is not JSON");
+            return;
+        }
+        dm_admin_handle(c->srv, actor, &to, c->method, c->path + 10, body);
+        cJSON_Delete(body);
+        return;
+    }
+    dm_server_error(c->srv, &to, DM_ERR_NOT_FOUND, "no such resource %s", c->path);
+}
+
+static void on_http_auth(void *ud, redisReply *reply)
+{
+    http_call *c = ud;
+    dm_reply_to to = {.conn = c->conn, .http = true};
+    if (!reply || reply->type == REDIS_REPLY_ERROR) {
+        dm_server_store_error(c->srv, &to, reply);
+        http_call_free(c);
+        return;
+    }
+    dm_actor actor = {.role = (dm_role)dm_role_parse(reply->element[0]->str)};
+    snprintf(actor.subject, sizeof actor.subject, "%s", reply->element[1]->str);
+    snprintf(actor.name, sizeof actor.name, "%s", reply->element[2]->str);
+    route(c, &actor);
+    http_call_free(c);
+}
+
+static bool bearer(const char *header, char *token, size_t len)
+{
+    if (strncmp(header, "Bearer ", 7) != 0)
+        return false;
+    const char *t = header + 7;
+    size_t n = strlen(t);
+    if (n == 0 || n >= len)
+        return false;
+    memcpy(token, t, n + 1);
+    return true;
+}
+
+void dm_http_handle(dm_server *srv, const dm_net_event *ev)
+{
+    if (strcmp(ev->path, "/healthz") == 0) {
+        healthz(srv, ev->conn);
+        return;
+    }
+    if (strcmp(ev->path, "/metrics") == 0) {
+        metrics(srv, ev->conn);
+        return;
+    }
+    dm_reply_to to = {.conn = ev->conn, .http = true};
+    char token[DM_TOKEN_MAX + 1];
+    if (!bearer(ev->authorization, token, sizeof token)) {
+        dm_server_error(srv, &to, DM_ERR_NOT_AUTHENTICATED, "send your token as \"Authorization: Bearer TOKEN\"");
+        return;
+    }
+    http_call *c = calloc(1, sizeof *c);
+    if (!c || !(c->body = malloc(ev->len + 1))) {
+        free(c);
+        dm_server_error(srv, &to, DM_ERR_INTERNAL, "out of memory");
+        return;
+    }
+    c->srv = srv;
+    c->conn = ev->conn;
+    snprintf(c->method, sizeof c->method, "%s", ev->method);
+    snprintf(c->path, sizeof c->path, "%s", ev->path);
+    memcpy(c->body, ev->data ? ev->data : "", ev->len);
+    c->body[ev->len] = '\0';
+    c->len = ev->len;
+    char hash[65];
+    dm_token_hash(token, hash);
+    const char *argv[] = {hash};
+    size_t lens[] = {64};
+    if (!dm_store_run(srv->store, "auth", 1, argv, lens, on_http_auth, c)) {
+        dm_server_error(srv, &to, DM_ERR_UNAVAILABLE, "storage is unreachable; try again");
+        http_call_free(c);
+    }
+}

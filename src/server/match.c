@@ -1,0 +1,235 @@
+/* Offering: read the free interpreters of a request's language, let the
+ * dispatch policy rank them, and claim the best in one Lua script. Or the other
+ * way round: an interpreter became free, so find the oldest waiting request
+ * they suit. Redis decides who really gets the offer (the claim re-checks every
+ * state); the policy decides who should. libevent thread. */
+#include <cjson/cJSON.h>
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dragoman/log.h"
+#include "server.h"
+
+#define WORK_PER_LANGUAGE 20
+#define MAX_ARGS 64
+
+typedef struct match_call {
+    dm_server *srv;
+    char id[DM_ID_MAX + 1];
+} match_call;
+
+static match_call *match_call_new(dm_server *srv, const char *id)
+{
+    match_call *m = malloc(sizeof *m);
+    if (!m)
+        return NULL;
+    m->srv = srv;
+    snprintf(m->id, sizeof m->id, "%s", id);
+    return m;
+}
+
+static void push_to(dm_server *srv, const char *prefix, const char *id, char *msg)
+{
+    char target[DM_ID_MAX + 8];
+    snprintf(target, sizeof target, "%s%s", prefix, id);
+    dm_server_deliver(srv, target, msg);
+}
+
+void dm_push_request(dm_server *srv, const redisReply *hash)
+{
+    const char *clinic = dm_view_field(hash, "clinic");
+    const char *interp = dm_view_field(hash, "interpreter");
+    cJSON *view = dm_view_request(hash);
+    cJSON *body = cJSON_CreateObject();
+    cJSON_AddItemToObject(body, "request", view);
+    char *msg = dm_proto_push("request", body);
+    if (!msg)
+        return;
+    if (interp[0])
+        push_to(srv, "i:", interp, strdup(msg));
+    push_to(srv, "c:", clinic, strdup(msg));
+    dm_server_deliver(srv, "coord", msg);
+}
+
+static void push_withdrawn_one(dm_server *srv, const char *oid, const char *iid, const char *rid,
+                               const char *reason)
+{
+    cJSON *body = cJSON_CreateObject();
+    cJSON_AddStringToObject(body, "offer", oid);
+    cJSON_AddStringToObject(body, "request", rid);
+    cJSON_AddStringToObject(body, "reason", reason);
+    push_to(srv, "i:", iid, dm_proto_push("offer.withdrawn", body));
+}
+
+void dm_push_withdrawn(dm_server *srv, const redisReply *pairs, size_t from, const char *rid, const char *reason)
+{
+    if (!pairs || pairs->type != REDIS_REPLY_ARRAY)
+        return;
+    for (size_t i = from; i + 1 < pairs->elements; i += 2) {
+        const char *oid = pairs->element[i]->str, *iid = pairs->element[i + 1]->str;
+        if (!oid || !iid || !oid[0])
+            break;
+        push_withdrawn_one(srv, oid, iid, rid, reason);
+        srv->counters.offers_withdrawn++;
+        dm_match_interpreter(srv, iid);
+    }
+}
+
+static void push_offers(dm_server *srv, const redisReply *request, const redisReply *made, int64_t deadline)
+{
+    char deadline_s[24];
+    snprintf(deadline_s, sizeof deadline_s, "%lld", (long long)deadline);
+    for (size_t i = 0; i + 1 < made->elements; i += 2) {
+        /* A synthetic offer hash, so the view code has one input shape. */
+        redisReply fields[8];
+        redisReply *ptrs[8];
+        const char *kv[8] = {"id", made->element[i]->str, "request", dm_view_field(request, "id"),
+                             "interpreter", made->element[i + 1]->str, "deadline", deadline_s};
+        for (int k = 0; k < 8; k++) {
+            fields[k] = (redisReply){.type = REDIS_REPLY_STRING, .str = (char *)kv[k], .len = strlen(kv[k])};
+            ptrs[k] = &fields[k];
+        }
+        redisReply offer = {.type = REDIS_REPLY_ARRAY, .elements = 8, .element = ptrs};
+        cJSON *body = cJSON_CreateObject();
+        cJSON_AddItemToObject(body, "offer", dm_view_offer(&offer, request));
+        push_to(srv, "i:", made->element[i + 1]->str, dm_proto_push("offer", body));
+        srv->counters.offers_sent++;
+    }
+}
+
+static void on_offer(void *ud, redisReply *reply)
+{
+    match_call *m = ud;
+    dm_server *srv = m->srv;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 3) {
+        if (reply && reply->type == REDIS_REPLY_ERROR)
+            dm_warn("offer for %s refused: %s", m->id, reply->str);
+        free(m);
+        return;
+    }
+    const redisReply *made = reply->element[1];
+    if (made->elements > 0) {
+        push_offers(srv, reply->element[0], made, reply->element[2]->integer);
+        dm_push_request(srv, reply->element[0]);
+    }
+    free(m);
+}
+
+static void run_offer(dm_server *srv, const char *rid, const char *miss, const char **ids, size_t n)
+{
+    char fanout[16], timeout[24], grace[24];
+    snprintf(fanout, sizeof fanout, "%d", srv->cfg->offer_fanout);
+    snprintf(timeout, sizeof timeout, "%lld", (long long)srv->cfg->offer_timeout_s * 1000);
+    snprintf(grace, sizeof grace, "%lld", (long long)srv->cfg->heartbeat_grace_s * 1000);
+    const char *argv[MAX_ARGS] = {rid, fanout, timeout, grace, miss};
+    size_t lens[MAX_ARGS];
+    int argc = 5;
+    for (size_t i = 0; i < n && argc < MAX_ARGS; i++)
+        argv[argc++] = ids[i];
+    for (int i = 0; i < argc; i++)
+        lens[i] = strlen(argv[i]);
+    match_call *m = match_call_new(srv, rid);
+    if (m && !dm_store_run(srv->store, "offer", argc, argv, lens, on_offer, m))
+        free(m);
+}
+
+static void on_candidates(void *ud, redisReply *reply)
+{
+    match_call *m = ud;
+    dm_server *srv = m->srv;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 2)
+        goto done;
+    const redisReply *request = reply->element[0];
+    long long pending = reply->element[1]->integer;
+    if (strcmp(dm_view_field(request, "state"), "searching") != 0 || pending >= srv->cfg->offer_fanout)
+        goto done;
+    size_t n = reply->elements - 2;
+    dm_candidate *cands = calloc(n ? n : 1, sizeof *cands);
+    size_t *order = calloc(n ? n : 1, sizeof *order);
+    if (!cands || !order) {
+        free(cands);
+        free(order);
+        goto done;
+    }
+    size_t valid = 0;
+    for (size_t i = 0; i < n; i++)
+        if (dm_view_candidate(reply->element[i + 2], &cands[valid]))
+            valid++;
+    dm_need need;
+    dm_view_need(request, &need);
+    size_t ranked = dm_dispatch_rank(&need, cands, valid, order);
+    const char *miss = ranked ? "" : dm_unfilled_reason_name(dm_dispatch_miss(&need, cands, valid));
+    const char *ids[MAX_ARGS];
+    size_t nids = 0;
+    /* Twice the fan-out: the claim may lose some to another server meanwhile. */
+    for (size_t i = 0; i < ranked && nids < (size_t)srv->cfg->offer_fanout * 2 && nids < MAX_ARGS - 8; i++)
+        ids[nids++] = cands[order[i]].id;
+    if (nids || pending == 0)
+        run_offer(srv, m->id, miss, ids, nids);
+    free(cands);
+    free(order);
+done:
+    free(m);
+}
+
+void dm_match_request(dm_server *srv, const char *rid)
+{
+    char scan[16], grace[24];
+    snprintf(scan, sizeof scan, "%d", srv->cfg->match_scan);
+    snprintf(grace, sizeof grace, "%lld", (long long)srv->cfg->heartbeat_grace_s * 1000);
+    const char *argv[] = {rid, scan, grace};
+    size_t lens[] = {strlen(rid), strlen(scan), strlen(grace)};
+    match_call *m = match_call_new(srv, rid);
+    if (m && !dm_store_run(srv->store, "candidates", 3, argv, lens, on_candidates, m))
+        free(m);
+}
+
+/* The waiting request the interpreter suits best: lowest queue score (urgent,
+ * then oldest) among those with room for another offer. */
+static const redisReply *pick_work(dm_server *srv, const redisReply *reply, const dm_candidate *c)
+{
+    const redisReply *best = NULL;
+    double best_score = 0;
+    for (size_t i = 1; i < reply->elements; i++) {
+        const redisReply *e = reply->element[i];
+        if (e->type != REDIS_REPLY_ARRAY || e->elements < 3)
+            continue;
+        double score = strtod(e->element[0]->str, NULL);
+        if (e->element[1]->integer >= srv->cfg->offer_fanout || (best && score >= best_score))
+            continue;
+        dm_need need;
+        dm_view_need(e->element[2], &need);
+        if (dm_dispatch_eligible(&need, c) != DM_REJECT_NONE)
+            continue;
+        best = e->element[2];
+        best_score = score;
+    }
+    return best;
+}
+
+static void on_work(void *ud, redisReply *reply)
+{
+    match_call *m = ud;
+    dm_candidate c;
+    if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements > 1 && dm_view_candidate(reply->element[0], &c)) {
+        const redisReply *request = pick_work(m->srv, reply, &c);
+        const char *ids[] = {m->id};
+        if (request)
+            run_offer(m->srv, dm_view_field(request, "id"), "", ids, 1);
+    }
+    free(m);
+}
+
+void dm_match_interpreter(dm_server *srv, const char *iid)
+{
+    char limit[16], grace[24];
+    snprintf(limit, sizeof limit, "%d", WORK_PER_LANGUAGE);
+    snprintf(grace, sizeof grace, "%lld", (long long)srv->cfg->heartbeat_grace_s * 1000);
+    const char *argv[] = {iid, limit, grace};
+    size_t lens[] = {strlen(iid), strlen(limit), strlen(grace)};
+    match_call *m = match_call_new(srv, iid);
+    if (m && !dm_store_run(srv->store, "work", 3, argv, lens, on_work, m))
+        free(m);
+}

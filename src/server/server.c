@@ -1,0 +1,274 @@
+/* The server: turns network events into handled messages, owns the
+ * connection table, and delivers pushes here and, through Redis pub/sub, on
+ * every other server sharing the Redis. libevent thread throughout. */
+#include <cjson/cJSON.h>
+#include <hiredis/hiredis.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dragoman/clock.h"
+#include "dragoman/log.h"
+#include "dragoman/server.h"
+#include "server.h"
+
+#define EVENT_CHANNEL "dm:events"
+
+dm_conn *dm_server_conn(dm_server *srv, uint64_t id)
+{
+    return dm_conns_get(srv->conns, id);
+}
+
+void dm_server_bind(dm_server *srv, dm_conn *c)
+{
+    dm_conns_bind(srv->conns, c);
+}
+
+/* Replies still arriving from Redis while the server shuts down find no network. */
+void dm_server_send(dm_server *srv, uint64_t conn, const char *msg, size_t len)
+{
+    if (srv->net)
+        dm_net_send(srv->net, conn, msg, len);
+}
+
+static void deliver_local(dm_server *srv, const char *target, const char *msg, size_t len)
+{
+    for (dm_conn *c = dm_conns_target(srv->conns, target); c; c = c->snext)
+        dm_server_send(srv, c->id, msg, len);
+}
+
+/* Other servers learn of the push as "instance TAB target TAB message"; a
+ * server ignores its own, which it delivered already. */
+void dm_server_deliver(dm_server *srv, const char *target, char *msg)
+{
+    if (!msg)
+        return;
+    size_t len = strlen(msg);
+    deliver_local(srv, target, msg, len);
+    size_t n = strlen(srv->instance) + strlen(target) + len + 3;
+    char *wire = malloc(n);
+    if (wire) {
+        snprintf(wire, n, "%s\t%s\t%s", srv->instance, target, msg);
+        dm_store_publish(srv->store, wire, n - 1);
+    }
+    free(wire);
+    free(msg);
+}
+
+static void on_event_message(void *ud, const char *data, size_t len)
+{
+    dm_server *srv = ud;
+    const char *tab1 = memchr(data, '\t', len);
+    if (!tab1)
+        return;
+    const char *tab2 = memchr(tab1 + 1, '\t', len - (size_t)(tab1 + 1 - data));
+    size_t ilen = (size_t)(tab1 - data), tlen = tab2 ? (size_t)(tab2 - tab1 - 1) : 0;
+    if (!tab2 || tlen >= DM_ID_MAX + 8 || (ilen == strlen(srv->instance) && memcmp(data, srv->instance, ilen) == 0))
+        return;
+    char target[DM_ID_MAX + 8];
+    memcpy(target, tab1 + 1, tlen);
+    target[tlen] = '\0';
+    deliver_local(srv, target, tab2 + 1, len - (size_t)(tab2 + 1 - data));
+}
+
+static void send_text(dm_server *srv, const dm_reply_to *to, int status, char *body)
+{
+    if (!body)
+        return;
+    if (to->http && srv->net)
+        dm_net_http_reply(srv->net, to->conn, status, "application/json", body, strlen(body));
+    else if (!to->http)
+        dm_server_send(srv, to->conn, body, strlen(body));
+    free(body);
+}
+
+void dm_server_result(dm_server *srv, const dm_reply_to *to, cJSON *data)
+{
+    if (to->http) {
+        send_text(srv, to, 200, cJSON_PrintUnformatted(data));
+        cJSON_Delete(data);
+        return;
+    }
+    send_text(srv, to, 200, dm_proto_result(to->id, data));
+}
+
+static int http_status(dm_err_code code)
+{
+    static const int status[DM_ERR__COUNT] = {
+        [DM_ERR_BAD_JSON] = 400,   [DM_ERR_BAD_MESSAGE] = 400, [DM_ERR_UNKNOWN_TYPE] = 400,
+        [DM_ERR_NOT_AUTHENTICATED] = 401, [DM_ERR_FORBIDDEN] = 403, [DM_ERR_NOT_FOUND] = 404,
+        [DM_ERR_CONFLICT] = 409,   [DM_ERR_UNAVAILABLE] = 503, [DM_ERR_TOO_LARGE] = 413,
+        [DM_ERR_INTERNAL] = 500,
+    };
+    return (unsigned)code < DM_ERR__COUNT ? status[code] : 500;
+}
+
+static void send_error(dm_server *srv, const dm_reply_to *to, const dm_proto_error *err)
+{
+    srv->counters.ws_errors++;
+    if (!to->http) {
+        send_text(srv, to, 0, dm_proto_error_reply(to->id, err));
+        return;
+    }
+    dm_reply_to anon = *to;
+    anon.id[0] = '\0';
+    char *body = dm_proto_error_reply("", err);
+    cJSON *o = body ? cJSON_Parse(body) : NULL;
+    free(body);
+    if (o)
+        cJSON_DeleteItemFromObject(o, "type");
+    send_text(srv, &anon, http_status(err->code), o ? cJSON_PrintUnformatted(o) : NULL);
+    cJSON_Delete(o);
+}
+
+void dm_server_error(dm_server *srv, const dm_reply_to *to, dm_err_code code, const char *fmt, ...)
+{
+    dm_proto_error err = {.code = code};
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err.message, sizeof err.message, fmt, ap);
+    va_end(ap);
+    send_error(srv, to, &err);
+}
+
+void dm_server_store_error(dm_server *srv, const dm_reply_to *to, const redisReply *reply)
+{
+    char code[32];
+    const char *message;
+    if (!dm_store_error(reply, code, sizeof code, &message)) {
+        dm_server_error(srv, to, DM_ERR_UNAVAILABLE, "storage became unreachable; try again");
+        return;
+    }
+    dm_err_code c = DM_ERR_INTERNAL;
+    for (int i = 0; i < DM_ERR__COUNT; i++)
+        if (strcmp(code, dm_err_code_name((dm_err_code)i)) == 0)
+            c = (dm_err_code)i;
+    if (c == DM_ERR_INTERNAL)
+        dm_error("storage error: %s", reply->str);
+    dm_server_error(srv, to, c, "%s", c == DM_ERR_INTERNAL ? "internal error" : message);
+}
+
+static void on_ws_message(dm_server *srv, const dm_net_event *ev)
+{
+    dm_conn *c = dm_conns_get(srv->conns, ev->conn);
+    if (!c)
+        return;
+    srv->counters.ws_messages++;
+    dm_msg msg;
+    dm_proto_error err;
+    dm_reply_to to = {.conn = ev->conn};
+    if (!dm_proto_decode(ev->data, ev->len, &msg, &err)) {
+        snprintf(to.id, sizeof to.id, "%s", msg.id);
+        send_error(srv, &to, &err);
+        return;
+    }
+    snprintf(to.id, sizeof to.id, "%s", msg.id);
+    dm_handle_message(srv, &c->actor, &to, &msg);
+}
+
+static void on_net_event(void *ud, const dm_net_event *ev)
+{
+    dm_server *srv = ud;
+    switch (ev->kind) {
+    case DM_NET_WS_OPEN: {
+        dm_conn *c = dm_conns_add(srv->conns, ev->conn);
+        if (!c) {
+            dm_net_close(srv->net, ev->conn, 1011, "out of memory");
+            return;
+        }
+        snprintf(c->origin, sizeof c->origin, "%s", ev->origin);
+        c->opened_ms = dm_now_ms();
+        return;
+    }
+    case DM_NET_WS_MESSAGE:
+        on_ws_message(srv, ev);
+        return;
+    case DM_NET_WS_CLOSE:
+        dm_conns_remove(srv->conns, ev->conn);
+        return;
+    case DM_NET_HTTP:
+        dm_http_handle(srv, ev);
+        return;
+    }
+}
+
+static void on_store_status(void *ud, bool up)
+{
+    dm_server *srv = ud;
+    if (up && srv->on_up)
+        srv->on_up(srv);
+}
+
+static void make_instance(dm_server *srv)
+{
+    FILE *f = fopen("/dev/urandom", "rb");
+    unsigned char b[16] = {0};
+    if (f) {
+        if (fread(b, 1, sizeof b, f) != sizeof b)
+            dm_warn("short read from /dev/urandom");
+        fclose(f);
+    }
+    for (int i = 0; i < 16; i++)
+        snprintf(srv->instance + 2 * i, 3, "%02x", b[i]);
+}
+
+dm_server *dm_server_start(const dm_config *cfg, struct event_base *base, const char *redis_url,
+                           void (*on_up)(dm_server *srv))
+{
+    dm_server *srv = calloc(1, sizeof *srv);
+    if (!srv)
+        return NULL;
+    srv->cfg = cfg;
+    srv->base = base;
+    srv->on_up = on_up;
+    make_instance(srv);
+    srv->conns = dm_conns_new();
+    dm_store_config sc = {.url = redis_url, .channel = EVENT_CHANNEL, .on_status = on_store_status,
+                          .on_message = on_event_message, .ud = srv};
+    srv->store = srv->conns ? dm_store_new(base, &sc) : NULL;
+    if (!srv->store)
+        goto fail;
+    dm_net_config nc = {.host = cfg->listen_host, .port = cfg->listen_port, .web_root = cfg->web_root,
+                        .max_message = cfg->max_message, .max_body = cfg->max_message};
+    srv->net = dm_net_start(&nc, base, on_net_event, srv);
+    if (!srv->net || !dm_tick_start(srv))
+        goto fail;
+    dm_info("dragomand listening on http://%s:%d (WebSocket /ws, subprotocol %s)", cfg->listen_host,
+            dm_net_port(srv->net), DM_PROTO_VERSION);
+    return srv;
+fail:
+    dm_server_stop(srv);
+    return NULL;
+}
+
+int dm_server_port(const dm_server *srv)
+{
+    return dm_net_port(srv->net);
+}
+
+static void say_bye(dm_conn *c, void *ud)
+{
+    dm_server *srv = ud;
+    cJSON *body = cJSON_CreateObject();
+    cJSON_AddStringToObject(body, "reason", "server shutting down");
+    char *msg = dm_proto_push("bye", body);
+    if (msg)
+        dm_server_send(srv, c->id, msg, strlen(msg));
+    free(msg);
+}
+
+void dm_server_stop(dm_server *srv)
+{
+    if (!srv)
+        return;
+    if (srv->net) {
+        dm_conns_each(srv->conns, say_bye, srv);
+        dm_net_stop(srv->net);
+        srv->net = NULL;
+    }
+    dm_tick_stop(srv);
+    dm_store_free(srv->store);
+    dm_conns_free(srv->conns);
+    free(srv);
+}

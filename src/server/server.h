@@ -1,0 +1,132 @@
+/* The server room's internals, shared by its files only. Everything here runs
+ * on the libevent thread: the network's events arrive there, every Redis reply
+ * arrives there, and so every dispatch decision is made there. */
+#ifndef DRAGOMAN_SERVER_INTERNAL_H
+#define DRAGOMAN_SERVER_INTERNAL_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dragoman/config.h"
+#include "dragoman/dispatch.h"
+#include "dragoman/net.h"
+#include "dragoman/proto.h"
+#include "dragoman/server.h"
+#include "dragoman/store.h"
+
+struct event;
+struct event_base;
+struct redisReply;
+
+/* Who is acting: a connection's identity after hello, or an HTTP bearer's. */
+typedef struct dm_actor {
+    dm_role role;
+    char subject[DM_ID_MAX + 1];
+    char name[DM_NAME_MAX + 1];
+} dm_actor;
+
+/* Where the one reply to a client's message goes. */
+typedef struct dm_reply_to {
+    uint64_t conn;
+    bool http;
+    char id[DM_UTF8_SIZE(DM_CLIENT_ID_MAX)];
+} dm_reply_to;
+
+typedef struct dm_conn {
+    uint64_t id;
+    dm_actor actor; /* role DM_ROLE_NONE until hello succeeds */
+    bool authing;   /* a hello is in flight */
+    char origin[256];
+    int64_t opened_ms;
+    struct dm_conn *next;  /* bucket chain of the id table */
+    struct dm_conn *snext; /* chain of connections with the same delivery target */
+} dm_conn;
+
+typedef struct dm_conns dm_conns;
+
+typedef struct dm_counters {
+    uint64_t requests_created, offers_sent, offers_accepted, offers_declined, offers_expired, offers_withdrawn;
+    uint64_t sessions_started, sessions_ended, requests_cancelled, requests_unfilled, requests_escalated;
+    uint64_t accept_ms_buckets[10]; /* time from request creation to accept */
+    double accept_ms_sum;
+    uint64_t ws_messages, ws_errors;
+} dm_counters;
+
+struct dm_server {
+    const dm_config *cfg;
+    void (*on_up)(dm_server *srv);
+    struct event_base *base;
+    dm_net *net;
+    dm_store *store;
+    dm_conns *conns;
+    struct event *tick;
+    bool tick_running;
+    int ticks;
+    char instance[33]; /* this process's name on the shared event channel */
+    dm_counters counters;
+};
+
+/* server.c: connections and delivery. */
+dm_conn *dm_server_conn(dm_server *srv, uint64_t id);
+/* Sends to one WebSocket (a no-op once the network has stopped). */
+void dm_server_send(dm_server *srv, uint64_t conn, const char *msg, size_t len);
+/* Sends a push to every connection of a target: "i:ID", "c:ID" or "coord",
+ * here and, through Redis pub/sub, on every other server. Takes ownership of msg. */
+void dm_server_deliver(dm_server *srv, const char *target, char *msg);
+/* The one reply to a client message (WebSocket or HTTP). Takes ownership of data. */
+void dm_server_result(dm_server *srv, const dm_reply_to *to, cJSON *data);
+void dm_server_error(dm_server *srv, const dm_reply_to *to, dm_err_code code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Answers a client with the script error in reply, or "unavailable" when reply is NULL. */
+void dm_server_store_error(dm_server *srv, const dm_reply_to *to, const struct redisReply *reply);
+/* Called by the handlers once hello succeeds: the connection joins its delivery target. */
+void dm_server_bind(dm_server *srv, dm_conn *c);
+
+/* conns.c: the connection table. */
+dm_conns *dm_conns_new(void);
+void dm_conns_free(dm_conns *t);
+dm_conn *dm_conns_add(dm_conns *t, uint64_t id);
+dm_conn *dm_conns_get(dm_conns *t, uint64_t id);
+void dm_conns_remove(dm_conns *t, uint64_t id);
+/* The first connection of a delivery target (then follow snext). */
+dm_conn *dm_conns_target(dm_conns *t, const char *target);
+/* Files c under its actor's delivery target; the actor must be set. */
+void dm_conns_bind(dm_conns *t, dm_conn *c);
+typedef void (*dm_conns_fn)(dm_conn *c, void *ud);
+void dm_conns_each(dm_conns *t, dm_conns_fn fn, void *ud);
+
+/* handlers.c: client messages, from a WebSocket or the HTTP API. */
+void dm_handle_message(dm_server *srv, const dm_actor *actor, const dm_reply_to *to, const dm_msg *msg);
+
+/* match.c: offering. */
+void dm_match_request(dm_server *srv, const char *rid);
+void dm_match_interpreter(dm_server *srv, const char *iid);
+/* Pushes a request's new state to its clinic, its interpreter and coordinators. */
+void dm_push_request(dm_server *srv, const struct redisReply *hash);
+/* Pushes offer.withdrawn for pairs {offer id, interpreter id, ...} and looks
+ * for other work for each interpreter freed. */
+void dm_push_withdrawn(dm_server *srv, const struct redisReply *pairs, size_t from, const char *rid,
+                       const char *reason);
+
+/* view.c: Redis hashes to protocol objects. */
+const char *dm_view_field(const struct redisReply *hash, const char *name); /* "" when absent */
+int64_t dm_view_int(const struct redisReply *hash, const char *name);
+cJSON *dm_view_request(const struct redisReply *hash);
+cJSON *dm_view_offer(const struct redisReply *offer, const struct redisReply *request);
+bool dm_view_candidate(const struct redisReply *rec, dm_candidate *c);
+void dm_view_need(const struct redisReply *request, dm_need *need);
+
+/* tick.c: the clock. */
+bool dm_tick_start(dm_server *srv);
+void dm_tick_stop(dm_server *srv);
+
+/* http.c: the HTTP API. */
+void dm_http_handle(dm_server *srv, const dm_net_event *ev);
+
+/* admin.c: registry writes, shared by the admin API and the demo loader. */
+void dm_admin_handle(dm_server *srv, const dm_actor *actor, const dm_reply_to *to, const char *method,
+                     const char *path, const cJSON *body);
+
+/* metrics.c */
+char *dm_metrics_text(dm_server *srv);
+
+#endif

@@ -1,0 +1,148 @@
+/* The clock: a few times a second, one Lua script expires offers past their
+ * deadline, escalates and gives up on requests, and drops interpreters whose
+ * heartbeats stopped. Deadlines live in Redis, so after a restart (of this
+ * server or another) the first tick picks up whatever fell due meanwhile.
+ * libevent thread. */
+#include <cjson/cJSON.h>
+#include <event2/event.h>
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dragoman/clock.h"
+#include "dragoman/log.h"
+#include "handlers.h"
+
+#define TICK_MS 250
+#define TICK_LIMIT "200"
+#define HELLO_TIMEOUT_MS 10000
+
+typedef struct alert_call {
+    dm_server *srv;
+    char kind[16];
+} alert_call;
+
+static void on_alert_request(void *ud, redisReply *reply)
+{
+    alert_call *a = ud;
+    if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0) {
+        dm_push_request(a->srv, reply);
+        cJSON *body = cJSON_CreateObject();
+        cJSON_AddStringToObject(body, "kind", a->kind);
+        cJSON_AddItemToObject(body, "request", dm_view_request(reply));
+        dm_server_deliver(a->srv, "coord", dm_proto_push("alert", body));
+        if (strcmp(a->kind, "escalated") == 0)
+            dm_match_request(a->srv, dm_view_field(reply, "id"));
+    }
+    free(a);
+}
+
+/* The tick names requests only; their current state is read before alerting. */
+static void alert(dm_server *srv, const char *rid, const char *kind)
+{
+    alert_call *a = malloc(sizeof *a);
+    if (!a)
+        return;
+    a->srv = srv;
+    snprintf(a->kind, sizeof a->kind, "%s", kind);
+    char key[DM_ID_MAX + 4];
+    snprintf(key, sizeof key, "r:%s", rid);
+    const char *argv[] = {key};
+    size_t lens[] = {strlen(key)};
+    if (!dm_store_run(srv->store, "get", 1, argv, lens, on_alert_request, a))
+        free(a);
+}
+
+static void handle_expired(dm_server *srv, const redisReply *list)
+{
+    for (size_t i = 0; i + 2 < list->elements; i += 3) {
+        const char *oid = list->element[i]->str, *iid = list->element[i + 1]->str, *rid = list->element[i + 2]->str;
+        cJSON *body = cJSON_CreateObject();
+        cJSON_AddStringToObject(body, "offer", oid);
+        cJSON_AddStringToObject(body, "request", rid);
+        cJSON_AddStringToObject(body, "reason", "expired");
+        char target[DM_ID_MAX + 4];
+        snprintf(target, sizeof target, "i:%s", iid);
+        dm_server_deliver(srv, target, dm_proto_push("offer.withdrawn", body));
+        srv->counters.offers_expired++;
+        dm_match_request(srv, rid);
+        dm_match_interpreter(srv, iid);
+    }
+}
+
+/* {rid, oid, iid, ..., "", rid, ...}: each request then the offers it withdrew. */
+static void handle_unfilled(dm_server *srv, const redisReply *list)
+{
+    size_t i = 0;
+    while (i < list->elements) {
+        const char *rid = list->element[i]->str;
+        size_t end = i + 1;
+        while (end < list->elements && list->element[end]->str[0])
+            end++;
+        for (size_t k = i + 1; k + 1 < end; k += 2) {
+            redisReply pair = {.type = REDIS_REPLY_ARRAY, .elements = 2, .element = &list->element[k]};
+            dm_push_withdrawn(srv, &pair, 0, rid, "unfilled");
+        }
+        srv->counters.requests_unfilled++;
+        alert(srv, rid, "unfilled");
+        i = end + 1;
+    }
+}
+
+static void on_tick(void *ud, redisReply *reply)
+{
+    dm_server *srv = ud;
+    srv->tick_running = false;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 4) {
+        if (reply && reply->type == REDIS_REPLY_ERROR)
+            dm_error("tick failed: %s", reply->str);
+        return;
+    }
+    handle_expired(srv, reply->element[0]);
+    for (size_t i = 0; i < reply->element[1]->elements; i++) {
+        srv->counters.requests_escalated++;
+        alert(srv, reply->element[1]->element[i]->str, "escalated");
+    }
+    handle_unfilled(srv, reply->element[2]);
+}
+
+/* A connection that never says hello holds resources for nothing. */
+static void close_silent(dm_conn *c, void *ud)
+{
+    dm_server *srv = ud;
+    if (c->actor.role == DM_ROLE_NONE && !c->authing && dm_now_ms() - c->opened_ms > HELLO_TIMEOUT_MS)
+        dm_net_close(srv->net, c->id, 1008, "no hello within 10 s");
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    dm_server *srv = arg;
+    if (++srv->ticks % 4 == 0)
+        dm_conns_each(srv->conns, close_silent, srv);
+    if (srv->tick_running || !dm_store_up(srv->store))
+        return;
+    dm_num grace = dm_grace(srv);
+    dm_num unfilled = dm_num_of((long long)srv->cfg->unfilled_after_s * 1000);
+    const char *argv[] = {grace.s, unfilled.s, TICK_LIMIT};
+    size_t lens[] = {strlen(grace.s), strlen(unfilled.s), strlen(TICK_LIMIT)};
+    srv->tick_running = dm_store_run(srv->store, "tick", 3, argv, lens, on_tick, srv);
+}
+
+bool dm_tick_start(dm_server *srv)
+{
+    srv->tick = event_new(srv->base, -1, EV_PERSIST, on_timer, srv);
+    if (!srv->tick)
+        return false;
+    struct timeval tv = {0, TICK_MS * 1000};
+    return event_add(srv->tick, &tv) == 0;
+}
+
+void dm_tick_stop(dm_server *srv)
+{
+    if (srv->tick)
+        event_free(srv->tick);
+    srv->tick = NULL;
+}

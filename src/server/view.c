@@ -1,0 +1,163 @@
+/* Redis hashes (as HGETALL arrays) to the protocol's objects and to the
+ * dispatch policy's structs. libevent thread (pure functions). */
+#include <cjson/cJSON.h>
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server.h"
+
+const char *dm_view_field(const redisReply *hash, const char *name)
+{
+    if (!hash || hash->type != REDIS_REPLY_ARRAY)
+        return "";
+    for (size_t i = 0; i + 1 < hash->elements; i += 2) {
+        const redisReply *k = hash->element[i], *v = hash->element[i + 1];
+        if (k->type == REDIS_REPLY_STRING && strcmp(k->str, name) == 0)
+            return v->type == REDIS_REPLY_STRING ? v->str : "";
+    }
+    return "";
+}
+
+int64_t dm_view_int(const redisReply *hash, const char *name)
+{
+    return strtoll(dm_view_field(hash, name), NULL, 10);
+}
+
+static void add_str(cJSON *o, const redisReply *h, const char *wire, const char *field)
+{
+    cJSON_AddStringToObject(o, wire, dm_view_field(h, field));
+}
+
+static void add_int(cJSON *o, const redisReply *h, const char *wire, const char *field)
+{
+    cJSON_AddNumberToObject(o, wire, (double)dm_view_int(h, field));
+}
+
+static cJSON *party(const redisReply *h, const char *id_field, const char *name_field)
+{
+    const char *id = dm_view_field(h, id_field);
+    if (!id[0])
+        return cJSON_CreateNull();
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", id);
+    cJSON_AddStringToObject(o, "name", dm_view_field(h, name_field));
+    return o;
+}
+
+/* Only what the protocol documents: never the idempotency key's owner data,
+ * exclusion sets or anything a clinic did not send. */
+cJSON *dm_view_request(const redisReply *h)
+{
+    cJSON *o = cJSON_CreateObject();
+    add_str(o, h, "id", "id");
+    cJSON_AddItemToObject(o, "clinic", party(h, "clinic", "clinic_name"));
+    static const char *const strs[] = {"language", "modality", "urgency", "gender", "gender_need", "specialty",
+                                       "location", "note",     "state",   "reason"};
+    for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
+        add_str(o, h, strs[i], strs[i]);
+    if (!dm_view_field(h, "gender_need")[0])
+        cJSON_ReplaceItemInObject(o, "gender_need", cJSON_CreateString("none"));
+    static const char *const ints[] = {"start_at", "duration_min", "created_at", "asked",
+                                       "accepted_at", "started_at", "ended_at"};
+    for (size_t i = 0; i < sizeof ints / sizeof *ints; i++)
+        add_int(o, h, ints[i], ints[i]);
+    cJSON_AddBoolToObject(o, "escalated", dm_view_int(h, "escalated") != 0);
+    cJSON_AddItemToObject(o, "interpreter", party(h, "interpreter", "interp_name"));
+    if (dm_view_int(h, "rating"))
+        add_int(o, h, "rating", "rating");
+    return o;
+}
+
+cJSON *dm_view_offer(const redisReply *offer, const redisReply *request)
+{
+    cJSON *o = cJSON_CreateObject();
+    add_str(o, offer, "id", "id");
+    add_str(o, offer, "request", "request");
+    static const char *const strs[] = {"language", "modality", "urgency", "location", "note"};
+    for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
+        add_str(o, request, strs[i], strs[i]);
+    add_int(o, request, "start_at", "start_at");
+    add_int(o, request, "duration_min", "duration_min");
+    cJSON_AddItemToObject(o, "clinic", party(request, "clinic", "clinic_name"));
+    add_int(o, offer, "deadline", "deadline");
+    return o;
+}
+
+static const char *elem_str(const redisReply *r, size_t i)
+{
+    if (i >= r->elements || r->element[i]->type != REDIS_REPLY_STRING)
+        return "";
+    return r->element[i]->str;
+}
+
+/* Splits "a,b,c" into fixed slots; returns how many were kept. */
+static int split_list(const char *s, char (*out)[DM_SPECIALTY_MAX + 1], int max)
+{
+    int n = 0;
+    while (*s && n < max) {
+        const char *comma = strchr(s, ',');
+        size_t len = comma ? (size_t)(comma - s) : strlen(s);
+        if (len > 0 && len <= DM_SPECIALTY_MAX) {
+            memcpy(out[n], s, len);
+            out[n][len] = '\0';
+            n++;
+        }
+        s += len + (comma ? 1 : 0);
+    }
+    return n;
+}
+
+/* A record from candidates.lua/work.lua: {id, langs, gender, modalities,
+ * specialties, active, last_assigned, excluded}. The scripts return only free
+ * interpreters, so availability is true by construction. */
+bool dm_view_candidate(const redisReply *rec, dm_candidate *c)
+{
+    if (!rec || rec->type != REDIS_REPLY_ARRAY || rec->elements < 8)
+        return false;
+    memset(c, 0, sizeof *c);
+    snprintf(c->id, sizeof c->id, "%s", elem_str(rec, 0));
+    char pairs[DM_MAX_LANGS][DM_SPECIALTY_MAX + 1];
+    int n = split_list(elem_str(rec, 1), pairs, DM_MAX_LANGS);
+    for (int i = 0; i < n; i++) {
+        char *colon = strchr(pairs[i], ':');
+        if (!colon)
+            continue;
+        *colon = '\0';
+        int level = dm_level_parse(colon + 1);
+        if (strlen(pairs[i]) > DM_LANG_MAX)
+            continue;
+        memcpy(c->langs[c->nlangs], pairs[i], strlen(pairs[i]) + 1);
+        c->levels[c->nlangs++] = level > 0 ? (dm_level)level : DM_LEVEL_VOLUNTEER;
+    }
+    int g = dm_gender_parse(elem_str(rec, 2));
+    c->gender = g > 0 ? (dm_gender)g : DM_GENDER_ANY;
+    char mods[DM_MODALITY__COUNT][DM_SPECIALTY_MAX + 1];
+    int nm = split_list(elem_str(rec, 3), mods, DM_MODALITY__COUNT);
+    for (int i = 0; i < nm; i++) {
+        int m = dm_modality_parse(mods[i]);
+        if (m >= 0)
+            c->modalities |= 1u << m;
+    }
+    c->nspecialties = split_list(elem_str(rec, 4), c->specialties, DM_MAX_SPECIALTIES);
+    c->active = strcmp(elem_str(rec, 5), "1") == 0;
+    c->available = true;
+    c->last_assigned_ms = strtoll(elem_str(rec, 6), NULL, 10);
+    c->excluded = rec->element[7]->type == REDIS_REPLY_INTEGER && rec->element[7]->integer != 0;
+    return true;
+}
+
+void dm_view_need(const redisReply *request, dm_need *need)
+{
+    memset(need, 0, sizeof *need);
+    snprintf(need->language, sizeof need->language, "%s", dm_view_field(request, "language"));
+    int m = dm_modality_parse(dm_view_field(request, "modality"));
+    need->modality = m >= 0 ? (dm_modality)m : DM_MODALITY_PHONE;
+    int g = dm_gender_parse(dm_view_field(request, "gender"));
+    need->gender = g > 0 ? (dm_gender)g : DM_GENDER_ANY;
+    int n = dm_need_parse(dm_view_field(request, "gender_need"));
+    need->gender_need = need->gender != DM_GENDER_ANY && n > 0 ? (dm_need_strength)n : DM_NEED_NONE;
+    snprintf(need->specialty, sizeof need->specialty, "%s", dm_view_field(request, "specialty"));
+    need->relaxed = dm_view_int(request, "escalated") != 0;
+}

@@ -1,0 +1,111 @@
+-- Prelude of every Dragoman script: src/store/store.c prepends it to each
+-- script before SCRIPT LOAD. Key layout: proto/redis-keys.md.
+--
+-- The invariant these helpers keep: an interpreter is in dm:free:<lang> for
+-- each of its languages exactly when is_free() holds, scored by the time it was
+-- last assigned, so the least recently assigned come first.
+local P = 'dm:'
+local T = redis.call('TIME')
+local NOW = tonumber(T[1]) * 1000 + math.floor(tonumber(T[2]) / 1000)
+
+local function fail(code, msg)
+  return redis.error_reply(code .. ': ' .. msg)
+end
+
+local function split(s)
+  local out = {}
+  if not s or s == '' then return out end
+  for part in string.gmatch(s, '[^,]+') do out[#out + 1] = part end
+  return out
+end
+
+local function allowed(csv, state)
+  for _, s in ipairs(split(csv)) do
+    if s == state then return true end
+  end
+  return false
+end
+
+local function hgetall(key)
+  local flat = redis.call('HGETALL', key)
+  local h = {}
+  for i = 1, #flat, 2 do h[flat[i]] = flat[i + 1] end
+  return h
+end
+
+-- Language codes of an interpreter: langs is "ar:certified,fa:trained".
+local function langs_of(ih)
+  local out = {}
+  for _, pair in ipairs(split(ih.langs)) do
+    out[#out + 1] = string.match(pair, '^([^:]+)')
+  end
+  return out
+end
+
+local function is_free(ih, grace)
+  return ih.active == '1' and ih.status == 'available' and not ih.offer and not ih.job
+    and tonumber(ih.hb or '0') >= NOW - grace
+end
+
+local function free_rem(id, ih)
+  for _, lang in ipairs(langs_of(ih)) do redis.call('ZREM', P .. 'free:' .. lang, id) end
+end
+
+-- Re-reads the interpreter and puts it in or out of its free sets.
+local function free_sync(id, grace)
+  local ih = hgetall(P .. 'i:' .. id)
+  if not is_free(ih, grace) then
+    free_rem(id, ih)
+    return false
+  end
+  local score = tonumber(ih.last_assigned or '0')
+  for _, lang in ipairs(langs_of(ih)) do redis.call('ZADD', P .. 'free:' .. lang, score, id) end
+  return true
+end
+
+-- Ends a pending offer (declined, expired or withdrawn) and frees its holder.
+-- Returns the interpreter's id, or nil when the offer was not pending.
+local function offer_close(oid, state, reason, grace)
+  local ok = P .. 'o:' .. oid
+  local o = hgetall(ok)
+  if o.state ~= 'pending' then return nil end
+  redis.call('HSET', ok, 'state', state, 'decided_at', NOW, 'reason', reason)
+  redis.call('ZREM', P .. 'deadlines', oid)
+  redis.call('SREM', P .. 'r:' .. o.request .. ':pending', oid)
+  local ik = P .. 'i:' .. o.interpreter
+  if redis.call('HGET', ik, 'offer') == oid then
+    redis.call('HDEL', ik, 'offer')
+    free_sync(o.interpreter, grace)
+  end
+  return o.interpreter
+end
+
+-- Withdraws every pending offer of a request; returns {oid, iid, ...}.
+local function withdraw_all(rid, reason, grace)
+  local out = {}
+  for _, oid in ipairs(redis.call('SMEMBERS', P .. 'r:' .. rid .. ':pending')) do
+    local iid = offer_close(oid, 'withdrawn', reason, grace)
+    if iid then
+      out[#out + 1] = oid
+      out[#out + 1] = iid
+    end
+  end
+  return out
+end
+
+-- Queue order: urgent ("now") before scheduled, then oldest first; a released
+-- request goes before both.
+local function queue_score(rh, front)
+  local created = tonumber(rh.created_at)
+  if front then return created - 2e13 end
+  if rh.urgency == 'now' then return created end
+  return created + 2e13
+end
+
+-- A request leaves its queue, its timer and the open boards when it is done.
+local function request_close(rid, rh)
+  redis.call('ZREM', P .. 'q:' .. rh.language, rid)
+  redis.call('ZREM', P .. 'rt', rid)
+  redis.call('ZREM', P .. 'open', rid)
+  redis.call('SREM', P .. 'copen:' .. rh.clinic, rid)
+end

@@ -1,0 +1,27 @@
+-- An interpreter accepts an offer: the first accept wins, the request's other
+-- pending offers are withdrawn in the same step.
+-- ARGV: offer id, interpreter id, states ACCEPT is allowed from, heartbeat grace ms.
+-- Returns {request hash, {withdrawn offer id, interpreter id, ...}}.
+local oid, iid, from, grace = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local ok = P .. 'o:' .. oid
+local o = hgetall(ok)
+if not o.id then return fail('not_found', 'no offer ' .. oid) end
+if o.interpreter ~= iid then return fail('forbidden', 'offer ' .. oid .. ' is not yours') end
+if o.state ~= 'pending' then return fail('conflict', 'offer ' .. oid .. ' is ' .. o.state) end
+local rid = o.request
+local rk = P .. 'r:' .. rid
+local rh = hgetall(rk)
+if not allowed(from, rh.state) then return fail('conflict', 'request ' .. rid .. ' is ' .. rh.state) end
+redis.call('HSET', ok, 'state', 'accepted', 'decided_at', NOW)
+redis.call('ZREM', P .. 'deadlines', oid)
+redis.call('SREM', rk .. ':pending', oid)
+local ik = P .. 'i:' .. iid
+redis.call('HDEL', ik, 'offer')
+redis.call('HSET', ik, 'job', rid, 'last_assigned', NOW)
+free_sync(iid, grace)
+redis.call('HSET', rk, 'state', 'assigned', 'interpreter', iid, 'interp_name', redis.call('HGET', ik, 'name'),
+  'accepted_at', NOW, 'offer', oid)
+redis.call('ZREM', P .. 'q:' .. rh.language, rid)
+redis.call('ZREM', P .. 'rt', rid)
+local withdrawn = withdraw_all(rid, 'taken', grace)
+return {redis.call('HGETALL', rk), withdrawn}

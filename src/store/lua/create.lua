@@ -1,0 +1,23 @@
+-- A clinic creates a request, at most once per idempotency key.
+-- ARGV: clinic, idempotency key, escalate_after_ms, then field/value pairs of the spec.
+-- Returns {1 when new else 0, request hash}.
+local clinic, idem, esc = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local ch = redis.call('HMGET', P .. 'c:' .. clinic, 'name', 'active')
+if not ch[1] then return fail('not_found', 'no clinic ' .. clinic) end
+if ch[2] == '0' then return fail('forbidden', 'clinic ' .. clinic .. ' is deactivated') end
+local ikey = P .. 'idem:' .. clinic .. ':' .. idem
+local existing = redis.call('GET', ikey)
+if existing then return {0, redis.call('HGETALL', P .. 'r:' .. existing)} end
+local rid = 'r' .. redis.call('INCR', P .. 'seq')
+local key = P .. 'r:' .. rid
+redis.call('HSET', key, 'id', rid, 'clinic', clinic, 'clinic_name', ch[1], 'state', 'searching',
+  'created_at', NOW, 'asked', 0, 'escalated', 0, 'idem', idem)
+for i = 4, #ARGV, 2 do redis.call('HSET', key, ARGV[i], ARGV[i + 1]) end
+redis.call('SET', ikey, rid, 'EX', 30 * 86400)
+local rh = hgetall(key)
+redis.call('ZADD', P .. 'q:' .. rh.language, queue_score(rh, false), rid)
+redis.call('ZADD', P .. 'rt', NOW + esc, rid)
+redis.call('ZADD', P .. 'open', NOW, rid)
+redis.call('SADD', P .. 'copen:' .. clinic, rid)
+redis.call('ZADD', P .. 'cr:' .. clinic, NOW, rid)
+return {1, redis.call('HGETALL', key)}

@@ -1,0 +1,12 @@
+-- An interpreter declines an offer; the request will not be offered to them again.
+-- ARGV: offer id, interpreter id, reason, heartbeat grace ms.
+-- Returns {request hash}.
+local oid, iid, reason, grace = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local o = hgetall(P .. 'o:' .. oid)
+if not o.id then return fail('not_found', 'no offer ' .. oid) end
+if o.interpreter ~= iid then return fail('forbidden', 'offer ' .. oid .. ' is not yours') end
+if o.state ~= 'pending' then return fail('conflict', 'offer ' .. oid .. ' is ' .. o.state) end
+redis.call('SADD', P .. 'r:' .. o.request .. ':ex', iid)
+redis.call('HINCRBY', P .. 'i:' .. iid, 'declines', 1)
+offer_close(oid, 'declined', reason, grace)
+return {redis.call('HGETALL', P .. 'r:' .. o.request)}

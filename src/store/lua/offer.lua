@@ -1,0 +1,38 @@
+-- Claims interpreters for a request: each candidate, in the order given, that
+-- is still free and not excluded gets a pending offer, until the request holds
+-- `fanout` pending offers. The claim is what makes double booking impossible:
+-- an interpreter holding an offer or a job is not free.
+-- ARGV: request id, fanout, offer timeout ms, heartbeat grace ms, miss reason
+-- (why matching found nobody, "" when it found someone), candidate ids...
+-- Returns {request hash, {offer id, interpreter id, ...}, deadline}.
+local rid, fanout, timeout, grace, miss = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+local key = P .. 'r:' .. rid
+local state = redis.call('HGET', key, 'state')
+if not state then return fail('not_found', 'no request ' .. rid) end
+local deadline = NOW + timeout
+local made = {}
+if state ~= 'searching' then return {redis.call('HGETALL', key), made, deadline} end
+local pend = key .. ':pending'
+local want = fanout - redis.call('SCARD', pend)
+for i = 6, #ARGV do
+  if want <= 0 then break end
+  local iid = ARGV[i]
+  local ik = P .. 'i:' .. iid
+  local ih = hgetall(ik)
+  if is_free(ih, grace) and redis.call('SISMEMBER', key .. ':ex', iid) == 0 then
+    local oid = 'o' .. redis.call('INCR', P .. 'seq')
+    redis.call('HSET', P .. 'o:' .. oid, 'id', oid, 'request', rid, 'interpreter', iid, 'state', 'pending',
+      'created_at', NOW, 'deadline', deadline)
+    redis.call('HSET', ik, 'offer', oid)
+    free_rem(iid, ih)
+    redis.call('ZADD', P .. 'deadlines', deadline, oid)
+    redis.call('SADD', pend, oid)
+    redis.call('HINCRBY', key, 'asked', 1)
+    redis.call('HSETNX', key, 'first_offer_at', NOW)
+    made[#made + 1] = oid
+    made[#made + 1] = iid
+    want = want - 1
+  end
+end
+if miss ~= '' then redis.call('HSET', key, 'miss', miss) end
+return {redis.call('HGETALL', key), made, deadline}

@@ -1,0 +1,24 @@
+-- Start or end of the session, by the clinic or the assigned interpreter. The
+-- end is written once: a request that is already ended is a conflict, so a
+-- session record is never counted twice.
+-- ARGV: request id, actor role, actor id, "start" | "end", allowed-from states, grace ms.
+-- Returns {request hash, freed interpreter or ""}.
+local rid, role, actor, action, from, grace = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
+local rk = P .. 'r:' .. rid
+local rh = hgetall(rk)
+if not rh.id then return fail('not_found', 'no request ' .. rid) end
+if role == 'clinic' and rh.clinic ~= actor then return fail('forbidden', 'request ' .. rid .. ' is not yours') end
+if role == 'interpreter' and rh.interpreter ~= actor then
+  return fail('forbidden', 'request ' .. rid .. ' is not your job')
+end
+if not allowed(from, rh.state) then return fail('conflict', 'request ' .. rid .. ' is ' .. rh.state) end
+if action == 'start' then
+  redis.call('HSET', rk, 'state', 'in_session', 'started_at', NOW, 'started_by', role)
+  return {redis.call('HGETALL', rk), ''}
+end
+redis.call('HSET', rk, 'state', 'ended', 'ended_at', NOW, 'ended_by', role, 'closed_at', NOW)
+redis.call('HDEL', P .. 'i:' .. rh.interpreter, 'job')
+free_sync(rh.interpreter, grace)
+request_close(rid, rh)
+redis.call('ZADD', P .. 'done', NOW, rid)
+return {redis.call('HGETALL', rk), rh.interpreter}

@@ -1,0 +1,57 @@
+-- Everything that happens by the clock, run by every server a few times a
+-- second; being one script, two servers never expire or escalate twice.
+-- ARGV: heartbeat grace ms, unfilled_after ms, at most how many of each to handle.
+-- Returns {{expired offer id, interpreter id, request id, ...},
+--          {escalated request id, ...},
+--          {unfilled request id, withdrawn offer id, interpreter id, ..., "" ...},
+--          {interpreter id whose heartbeat went stale, ...}}.
+local grace, unfilled_after, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+
+local expired = {}
+for _, oid in ipairs(redis.call('ZRANGEBYSCORE', P .. 'deadlines', '-inf', NOW, 'LIMIT', 0, limit)) do
+  local rid = redis.call('HGET', P .. 'o:' .. oid, 'request')
+  local iid = redis.call('HGET', P .. 'o:' .. oid, 'interpreter')
+  if rid and iid then redis.call('SADD', P .. 'r:' .. rid .. ':ex', iid) end
+  if offer_close(oid, 'expired', 'deadline', grace) then
+    redis.call('HINCRBY', P .. 'i:' .. iid, 'expiries', 1)
+    expired[#expired + 1] = oid
+    expired[#expired + 1] = iid
+    expired[#expired + 1] = rid
+  else
+    redis.call('ZREM', P .. 'deadlines', oid)
+  end
+end
+
+-- Why nobody took it: offers went out and all came back, or what matching last saw.
+local function unfilled_reason(rh)
+  if tonumber(rh.asked or '0') > 0 then return 'all_declined' end
+  if rh.miss and rh.miss ~= '' then return rh.miss end
+  return 'nobody_online'
+end
+
+local escalated, unfilled = {}, {}
+for _, rid in ipairs(redis.call('ZRANGEBYSCORE', P .. 'rt', '-inf', NOW, 'LIMIT', 0, limit)) do
+  local rk = P .. 'r:' .. rid
+  local rh = hgetall(rk)
+  if rh.state ~= 'searching' then
+    redis.call('ZREM', P .. 'rt', rid)
+  elseif rh.escalated ~= '1' then
+    redis.call('HSET', rk, 'escalated', 1, 'escalated_at', NOW)
+    redis.call('ZADD', P .. 'rt', tonumber(rh.created_at) + unfilled_after, rid)
+    escalated[#escalated + 1] = rid
+  else
+    unfilled[#unfilled + 1] = rid
+    for _, v in ipairs(withdraw_all(rid, 'unfilled', grace)) do unfilled[#unfilled + 1] = v end
+    unfilled[#unfilled + 1] = ''
+    redis.call('HSET', rk, 'state', 'unfilled', 'reason', unfilled_reason(rh), 'closed_at', NOW)
+    request_close(rid, rh)
+  end
+end
+
+local stale = {}
+for _, iid in ipairs(redis.call('ZRANGEBYSCORE', P .. 'hb', '-inf', NOW - grace, 'LIMIT', 0, limit)) do
+  redis.call('ZREM', P .. 'hb', iid)
+  free_sync(iid, grace)
+  stale[#stale + 1] = iid
+end
+return {expired, escalated, unfilled, stale}

@@ -1,0 +1,28 @@
+#include "dragoman/token.h"
+
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <string.h>
+
+void dm_token_hash(const char *token, char out[65])
+{
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    SHA256((const unsigned char *)token, strlen(token), md);
+    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+bool dm_token_new(const char *role, char *out, size_t len)
+{
+    unsigned char b[24];
+    FILE *f = fopen("/dev/urandom", "rb");
+    bool ok = f && fread(b, 1, sizeof b, f) == sizeof b && len >= 2 * sizeof b + 2;
+    if (f)
+        fclose(f);
+    if (!ok)
+        return false;
+    int n = snprintf(out, len, "%.1s", role);
+    for (size_t i = 0; i < sizeof b; i++)
+        n += snprintf(out + n, len - (size_t)n, "%02x", b[i]);
+    return true;
+}
