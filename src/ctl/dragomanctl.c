@@ -235,5 +235,6 @@ int main(int argc, char **argv)
         return fail("%s%s", err, "");
     rc = dispatch(&c, argc - next, argv + next);
     redisFree(c.redis);
+    dm_proto_shutdown();
     return rc;
 }

@@ -345,6 +345,14 @@ int dm_net_register(dm_net *net, dm_conn *c, struct lws *wsi, bool is_ws)
     return 0;
 }
 
+/* lws thread. Ends the service loop. A timer callback runs before lws_service
+ * polls again, so the poll is woken up rather than left to its timeout. */
+static void finish(dm_net *net)
+{
+    net->done = true;
+    lws_cancel_service(net->ctx);
+}
+
 /* lws thread. While stopping, the last connection to go ends the service loop. */
 void dm_net_unregister(dm_net *net, dm_conn *c)
 {
@@ -353,15 +361,15 @@ void dm_net_unregister(dm_net *net, dm_conn *c)
     dm_connmap_del(&net->map, c->id);
     c->id = 0;
     if (net->stopping && net->map.count == 0)
-        net->done = true;
+        finish(net);
 }
 
 /* lws thread. */
 static void stop_deadline(lws_sorted_usec_list_t *sul)
 {
     dm_net *net = lws_container_of(sul, dm_net, stop_sul);
-    dm_warn("net: %zu connections still open at shutdown", net->map.count);
-    net->done = true;
+    dm_warn("net: shutdown grace period over, %zu connection(s) still open", net->map.count);
+    finish(net);
 }
 
 /* lws thread: say goodbye to everyone, then let the service loop run until
@@ -383,7 +391,7 @@ static void begin_stop(dm_net *net)
             dm_net_http_route((dm_http_conn *)c, o);
     }
     if (net->map.count == 0)
-        net->done = true;
+        finish(net);
     else
         lws_sul_schedule(net->ctx, 0, &net->stop_sul, stop_deadline, STOP_GRACE_US);
 }

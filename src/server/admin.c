@@ -62,8 +62,13 @@ static void tokens(dm_hctx *h, const char *method, const char *rest, const cJSON
         free(h);
         return;
     }
+    if (!body) {
+        dm_server_error(h->srv, &h->to, DM_ERR_BAD_JSON, "the body must be a JSON object");
+        free(h);
+        return;
+    }
     if (!dm_proto_validate(rest[0] ? "admin.revoke" : "admin.token", body, &err)) {
-        dm_server_error(h->srv, &h->to, err.code, "%s", err.message);
+        dm_server_reject(h->srv, &h->to, &err);
         free(h);
         return;
     }
@@ -120,8 +125,9 @@ static void registry(dm_hctx *h, const char *kind, const char *method, const cha
     dm_proto_error err = {.code = DM_ERR_BAD_JSON};
     long long grace = (long long)h->srv->cfg->heartbeat_grace_s * 1000;
     if (!cJSON_IsObject(body) || !dm_registry_upsert_args(kind, id, body, grace, &f, &err)) {
-        dm_server_error(h->srv, &h->to, body ? err.code : DM_ERR_BAD_JSON, "%s",
-                        body ? err.message : "the body must be a JSON object");
+        if (!cJSON_IsObject(body))
+            err = (dm_proto_error){.code = DM_ERR_BAD_JSON, .message = "the body must be a JSON object"};
+        dm_server_reject(h->srv, &h->to, &err);
         free(h);
         return;
     }

@@ -45,36 +45,27 @@ static void metrics(dm_server *srv, uint64_t conn)
     free(text);
 }
 
-/* Decodes body as the message `type`, with extra fields set first (the id in
- * the URL); refusals are answered here. */
-static bool decode_as(dm_server *srv, const dm_reply_to *to, const http_call *c, const char *type,
+/* Decodes the body as a message of the given type, with the id from the URL
+ * (when ref_field is set) standing in for the body's; refusals are answered here. */
+static bool decode_as(dm_server *srv, const dm_reply_to *to, const http_call *c, dm_msg_type type,
                       const char *ref_field, const char *ref, dm_msg *msg)
 {
-    cJSON *o = c->len ? cJSON_ParseWithLength(c->body, c->len) : cJSON_CreateObject();
-    if (!cJSON_IsObject(o)) {
-        cJSON_Delete(o);
-        dm_server_error(srv, to, DM_ERR_BAD_JSON, "the body must be a JSON object");
+    dm_proto_error err;
+    cJSON *o = c->len ? dm_proto_parse(c->body, c->len, &err) : cJSON_CreateObject();
+    if (!o) {
+        dm_server_reject(srv, to, &err);
         return false;
     }
-    cJSON_DeleteItemFromObject(o, "type");
-    cJSON_AddStringToObject(o, "type", type);
     if (ref_field) {
         cJSON_DeleteItemFromObject(o, ref_field);
         cJSON_AddStringToObject(o, ref_field, ref);
     }
-    char *text = cJSON_PrintUnformatted(o);
+    bool ok = dm_proto_decode_body(type, o, msg, &err);
     cJSON_Delete(o);
-    dm_proto_error err;
-    bool ok = text && dm_proto_decode(text, strlen(text), msg, &err);
-    free(text);
     if (!ok)
-        dm_server_error(srv, to, err.code, "%s", err.message);
+        dm_server_reject(srv, to, &err);
     return ok;
 }
-
-typedef struct get_call {
-    dm_hctx h;
-} get_call;
 
 static void on_get_request(void *ud, redisReply *reply)
 {
@@ -112,7 +103,7 @@ static void route_requests(dm_server *srv, const dm_actor *actor, const dm_reply
     const char *rest = c->path + strlen("/api/requests");
     dm_msg msg;
     if (!rest[0] && strcmp(c->method, "POST") == 0) {
-        if (decode_as(srv, to, c, "request.create", NULL, NULL, &msg))
+        if (decode_as(srv, to, c, DM_MSG_REQUEST_CREATE, NULL, NULL, &msg))
             dm_handle_message(srv, actor, to, &msg);
         return;
     }
@@ -130,7 +121,7 @@ static void route_requests(dm_server *srv, const dm_actor *actor, const dm_reply
         return;
     }
     if (slash && strcmp(slash, "/cancel") == 0 && strcmp(c->method, "POST") == 0) {
-        if (decode_as(srv, to, c, "request.cancel", "request", rid, &msg))
+        if (decode_as(srv, to, c, DM_MSG_REQUEST_CANCEL, "request", rid, &msg))
             dm_handle_message(srv, actor, to, &msg);
         return;
     }
@@ -145,9 +136,10 @@ static void route(http_call *c, const dm_actor *actor)
         return;
     }
     if (strncmp(c->path, "/api/admin/", 11) == 0) {
-        cJSON *body = c->len ? cJSON_ParseWithLength(c->body, c->len) : NULL;
+        dm_proto_error err;
+        cJSON *body = c->len ? dm_proto_parse(c->body, c->len, &err) : NULL;
         if (c->len && !body) {
-            dm_server_error(c->srv, &to, DM_ERR_BAD_JSON, "the body is not JSON");
+            dm_server_reject(c->srv, &to, &err);
             return;
         }
         dm_admin_handle(c->srv, actor, &to, c->method, c->path + 10, body);

@@ -10,6 +10,7 @@
 
 #include "dragoman/config.h"
 #include "dragoman/log.h"
+#include "dragoman/proto.h"
 #include "dragoman/redisproc.h"
 #include "dragoman/server.h"
 
@@ -124,5 +125,6 @@ int main(int argc, char **argv)
     int rc = run(a);
     event_base_free(a->base);
     libevent_global_shutdown();
+    dm_proto_shutdown();
     return rc;
 }

@@ -104,22 +104,14 @@ static int http_status(dm_err_code code)
     return (unsigned)code < DM_ERR__COUNT ? status[code] : 500;
 }
 
-static void send_error(dm_server *srv, const dm_reply_to *to, const dm_proto_error *err)
+void dm_server_reject(dm_server *srv, const dm_reply_to *to, const dm_proto_error *err)
 {
     srv->counters.ws_errors++;
     if (!to->http) {
         send_text(srv, to, 0, dm_proto_error_reply(to->id, err));
         return;
     }
-    dm_reply_to anon = *to;
-    anon.id[0] = '\0';
-    char *body = dm_proto_error_reply("", err);
-    cJSON *o = body ? cJSON_Parse(body) : NULL;
-    free(body);
-    if (o)
-        cJSON_DeleteItemFromObject(o, "type");
-    send_text(srv, &anon, http_status(err->code), o ? cJSON_PrintUnformatted(o) : NULL);
-    cJSON_Delete(o);
+    send_text(srv, to, http_status(err->code), dm_proto_error_body(err));
 }
 
 void dm_server_error(dm_server *srv, const dm_reply_to *to, dm_err_code code, const char *fmt, ...)
@@ -129,7 +121,7 @@ void dm_server_error(dm_server *srv, const dm_reply_to *to, dm_err_code code, co
     va_start(ap, fmt);
     vsnprintf(err.message, sizeof err.message, fmt, ap);
     va_end(ap);
-    send_error(srv, to, &err);
+    dm_server_reject(srv, to, &err);
 }
 
 void dm_server_store_error(dm_server *srv, const dm_reply_to *to, const redisReply *reply)
@@ -160,7 +152,7 @@ static void on_ws_message(dm_server *srv, const dm_net_event *ev)
     dm_reply_to to = {.conn = ev->conn};
     if (!dm_proto_decode(ev->data, ev->len, &msg, &err)) {
         snprintf(to.id, sizeof to.id, "%s", msg.id);
-        send_error(srv, &to, &err);
+        dm_server_reject(srv, &to, &err);
         return;
     }
     snprintf(to.id, sizeof to.id, "%s", msg.id);

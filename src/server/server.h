@@ -76,6 +76,8 @@ void dm_server_deliver(dm_server *srv, const char *target, char *msg);
 void dm_server_result(dm_server *srv, const dm_reply_to *to, cJSON *data);
 void dm_server_error(dm_server *srv, const dm_reply_to *to, dm_err_code code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* The one error reply, with the offending field when the decoder named one. */
+void dm_server_reject(dm_server *srv, const dm_reply_to *to, const dm_proto_error *err);
 /* Answers a client with the script error in reply, or "unavailable" when reply is NULL. */
 void dm_server_store_error(dm_server *srv, const dm_reply_to *to, const struct redisReply *reply);
 /* Called by the handlers once hello succeeds: the connection joins its delivery target. */

@@ -474,6 +474,18 @@ static void test_stop_says_goodbye(void **state)
     assert_true(strncmp(resp, "HTTP/1.1 503", 12) == 0);
 }
 
+/* A client that never answers the close holds shutdown only for the grace period. */
+static void test_stop_without_close_ack(void **state)
+{
+    fixture *fx = *state;
+    uint64_t conn;
+    int fd = open_ws(fx, &conn);
+    dm_net_stop(fx->net);
+    fx->net = NULL;
+    assert_int_equal(expect_close(fd), 1001);
+    close(fd);
+}
+
 static void test_stop_from_callback(void **state)
 {
     fixture *fx = *state;
@@ -503,6 +515,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_static_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_binds_loopback_or_all, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_says_goodbye, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stop_without_close_ack, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_from_callback, setup, teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);

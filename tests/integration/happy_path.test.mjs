@@ -1,0 +1,126 @@
+// The whole life of a request when everything goes right: offered to the K
+// best, accepted by one, the others withdrawn, the clinic told who is coming,
+// the session run to its end, the interpreter free again for the next waiting
+// request, and the clinic's feedback stored.
+import assert from 'node:assert/strict';
+import { beforeEach, describe, it } from 'node:test';
+
+import { NAMES } from './lib/fixtures.mjs';
+import { T, create, offerFor, useEnv } from './lib/harness.mjs';
+import { assertInvariants } from './lib/invariants.mjs';
+
+const env = useEnv({ 'offer-fanout': 3 });
+
+describe('happy path', () => {
+  beforeEach(() => env.fresh(), T(60));
+
+  it('offers to the K best, first accept wins, session runs to the end, feedback is kept', T(), async () => {
+    const clinic = await env.clinic('c-north');
+    const coord = await env.coordinator();
+    const [a1, a2, a3, a4] = await Promise.all(['i-a1', 'i-a2', 'i-a3', 'i-a4'].map((id) => env.interpreter(id)));
+
+    const before = Date.now();
+    const req = await create(clinic, { note: 'Ward 3' });
+    assert.equal(req.state, 'searching');
+    assert.deepEqual(req.clinic, { id: 'c-north', name: NAMES['c-north'] });
+    assert.equal(req.interpreter, null);
+
+    // K = 3: the certified a1 and the trained a2 and a3; the volunteer a4 waits.
+    const offers = await Promise.all([a1, a2, a3].map((c) => offerFor(c, req.id)));
+    for (const o of offers) {
+      assert.equal(o.request, req.id);
+      assert.equal(o.language, 'ar');
+      assert.equal(o.modality, 'video');
+      assert.equal(o.duration_min, 30);
+      assert.equal(o.note, 'Ward 3');
+      assert.deepEqual(o.clinic, { id: 'c-north', name: NAMES['c-north'] });
+      assert.ok(o.deadline > before, `deadline ${o.deadline} is in the past`);
+    }
+    assert.equal(new Set(offers.map((o) => o.id)).size, 3, 'each interpreter gets its own offer');
+    await a4.expectNo('offer', 500, () => true, 'fan-out is 3 and a4 ranks fourth');
+
+    // The clinic sees the request being asked around.
+    await clinic.next('request', (m) => m.request.id === req.id && m.request.asked === 3);
+
+    const accepted = await a2.ok({ type: 'offer.accept', offer: offers[1].id });
+    assert.equal(accepted.request.state, 'assigned');
+    assert.deepEqual(accepted.request.interpreter, { id: 'i-a2', name: NAMES['i-a2'] });
+    assert.ok(accepted.request.accepted_at >= accepted.request.created_at);
+
+    for (const [c, o] of [[a1, offers[0]], [a3, offers[2]]]) {
+      const w = await c.next('offer.withdrawn', (m) => m.offer === o.id);
+      assert.deepEqual(w, { type: 'offer.withdrawn', offer: o.id, request: req.id, reason: 'taken' });
+    }
+    const seen = await clinic.next('request', (m) => m.request.state === 'assigned');
+    assert.deepEqual(seen.request.interpreter, { id: 'i-a2', name: 'Bashir' });
+    await coord.next('request', (m) => m.request.id === req.id && m.request.state === 'assigned');
+    await a2.next('request', (m) => m.request.id === req.id && m.request.state === 'assigned');
+    await assertInvariants(env.redis);
+
+    // Nobody else is free for the next request: a1, a3 and a4 step away.
+    for (const c of [a1, a3, a4]) await c.ok({ type: 'presence.set', status: 'away' });
+
+    const started = await clinic.ok({ type: 'session.start', request: req.id });
+    assert.equal(started.request.state, 'in_session');
+    assert.ok(started.request.started_at > 0);
+    await a2.next('request', (m) => m.request.state === 'in_session');
+
+    const waiting = await create(clinic, { note: 'next one' });
+    await a2.expectNo('offer', 300, () => true, 'a2 is busy in a session');
+
+    const ended = await a2.ok({ type: 'session.end', request: req.id });
+    assert.equal(ended.request.state, 'ended');
+    assert.ok(ended.request.ended_at >= ended.request.started_at);
+    await clinic.next('request', (m) => m.request.id === req.id && m.request.state === 'ended');
+
+    // Free again, a2 is offered the request that waited.
+    const next = await offerFor(a2, waiting.id);
+    assert.equal(next.note, 'next one');
+    const ih = await env.redis.hgetall('dm:i:i-a2');
+    assert.equal(ih.job, undefined, 'the ended job is no longer held');
+    assert.equal(ih.offer, next.id);
+
+    assert.deepEqual(await clinic.ok({ type: 'session.feedback', request: req.id, rating: 5, comment: 'Clear and kind.' }), {});
+    assert.deepEqual(await a2.ok({ type: 'session.feedback', request: req.id, comment: 'Good audio.' }), {});
+    const rh = await env.redis.hgetall(`dm:r:${req.id}`);
+    assert.equal(rh.rating, '5');
+    assert.equal(rh.clinic_comment, 'Clear and kind.');
+    assert.equal(rh.interp_note, 'Good audio.');
+    await clinic.ok({ type: 'snapshot.get' });
+    const snap = await clinic.next('snapshot');
+    const mine = snap.requests.find((r) => r.id === req.id);
+    assert.equal(mine.state, 'ended', 'a request ended in the last 24 h is in the clinic snapshot');
+    assert.equal(mine.rating, 5);
+    await assertInvariants(env.redis);
+  });
+
+  it('refuses session and feedback steps out of order or by the wrong party', T(), async () => {
+    const clinic = await env.clinic('c-north');
+    const other = await env.clinic('c-east');
+    const a1 = await env.interpreter('i-a1');
+    const a2 = await env.interpreter('i-a2');
+    const req = await create(clinic);
+    const offer = await offerFor(a1, req.id);
+    await clinic.fails({ type: 'session.feedback', request: req.id, rating: 4 }, 'conflict');
+    await clinic.fails({ type: 'session.start', request: req.id }, 'conflict');
+    await a1.ok({ type: 'offer.accept', offer: offer.id });
+
+    await a2.fails({ type: 'session.start', request: req.id }, 'forbidden');
+    await other.fails({ type: 'session.start', request: req.id }, 'forbidden');
+    await clinic.fails({ type: 'session.end', request: req.id }, 'conflict');
+    await a1.ok({ type: 'session.start', request: req.id });
+    await clinic.fails({ type: 'session.start', request: req.id }, 'conflict');
+    await clinic.ok({ type: 'session.end', request: req.id });
+    await a1.fails({ type: 'session.end', request: req.id }, 'conflict');
+
+    await a1.fails({ type: 'session.feedback', request: req.id, rating: 5 }, 'forbidden');
+    await other.fails({ type: 'session.feedback', request: req.id, rating: 5 }, 'forbidden');
+    await a2.fails({ type: 'session.feedback', request: req.id, comment: 'not mine' }, 'forbidden');
+    const bad = await clinic.fails({ type: 'session.feedback', request: req.id, rating: 6 }, 'bad_message');
+    assert.equal(bad.field, 'rating');
+    const rh = await env.redis.hgetall(`dm:r:${req.id}`);
+    assert.equal(rh.rating, undefined, 'no refused feedback was stored');
+    assert.equal(rh.state, 'ended');
+    await assertInvariants(env.redis);
+  });
+});
