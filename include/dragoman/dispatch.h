@@ -89,6 +89,7 @@ typedef enum {
     DM_REV_END,
     DM_REV_CANCEL,
     DM_REV_UNFILL,   /* escalation gave up */
+    DM_REV_REASSIGN, /* a coordinator moves an assigned job to another interpreter */
     DM_REV__COUNT
 } dm_req_event;
 

@@ -37,6 +37,7 @@ typedef enum {
     DM_MSG_SESSION_START,  /* clinic, interpreter */
     DM_MSG_SESSION_END,    /* clinic, interpreter */
     DM_MSG_SESSION_FEEDBACK, /* clinic (rating, comment), interpreter (comment) */
+    DM_MSG_SESSION_CORRECT,  /* coordinator: correct an ended session's times, with a reason */
     DM_MSG__COUNT
 } dm_msg_type;
 
@@ -67,6 +68,7 @@ typedef struct dm_msg {
         struct { char offer[DM_ID_MAX + 1]; char reason[DM_UTF8_SIZE(DM_REASON_MAX)]; } offer;
         struct { char request[DM_ID_MAX + 1]; char interpreter[DM_ID_MAX + 1]; char reason[DM_UTF8_SIZE(DM_REASON_MAX)]; } assign;
         struct { char request[DM_ID_MAX + 1]; int rating; /* 0 when not given */ char comment[DM_UTF8_SIZE(DM_COMMENT_MAX)]; } feedback;
+        struct { char request[DM_ID_MAX + 1]; int64_t started_at, ended_at; char reason[DM_UTF8_SIZE(DM_REASON_MAX)]; } correct;
     } u;
 } dm_msg;
 

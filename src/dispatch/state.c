@@ -9,13 +9,13 @@
 #define NO (-1)
 
 static const int transitions[DM_REQ__COUNT][DM_REV__COUNT] = {
-    /*                    ACCEPT            RELEASE           START               END             CANCEL            UNFILL */
-    [DM_REQ_SEARCHING] = {DM_REQ_ASSIGNED, NO, NO, NO, DM_REQ_CANCELLED, DM_REQ_UNFILLED},
-    [DM_REQ_ASSIGNED] = {NO, DM_REQ_SEARCHING, DM_REQ_IN_SESSION, NO, DM_REQ_CANCELLED, NO},
-    [DM_REQ_IN_SESSION] = {NO, NO, NO, DM_REQ_ENDED, NO, NO},
-    [DM_REQ_ENDED] = {NO, NO, NO, NO, NO, NO},
-    [DM_REQ_CANCELLED] = {NO, NO, NO, NO, NO, NO},
-    [DM_REQ_UNFILLED] = {NO, NO, NO, NO, NO, NO},
+    /*                    ACCEPT           RELEASE           START              END           CANCEL            UNFILL           REASSIGN */
+    [DM_REQ_SEARCHING] = {DM_REQ_ASSIGNED, NO, NO, NO, DM_REQ_CANCELLED, DM_REQ_UNFILLED, NO},
+    [DM_REQ_ASSIGNED] = {NO, DM_REQ_SEARCHING, DM_REQ_IN_SESSION, NO, DM_REQ_CANCELLED, NO, DM_REQ_ASSIGNED},
+    [DM_REQ_IN_SESSION] = {NO, NO, NO, DM_REQ_ENDED, NO, NO, NO},
+    [DM_REQ_ENDED] = {NO, NO, NO, NO, NO, NO, NO},
+    [DM_REQ_CANCELLED] = {NO, NO, NO, NO, NO, NO, NO},
+    [DM_REQ_UNFILLED] = {NO, NO, NO, NO, NO, NO, NO},
 };
 
 int dm_req_transition(dm_req_state s, dm_req_event ev)

@@ -136,28 +136,25 @@ static int http_request(dm_net *net, struct lws *wsi, dm_http_conn *hc, void *in
         dm_net_emit(net, req);
         return 0;
     }
+    req->data = malloc((size_t)cl + 1);
+    if (!req->data) {
+        dm_net_in_free(req);
+        return http_refuse(wsi, HTTP_STATUS_INTERNAL_SERVER_ERROR);
+    }
     hc->req = req;
     hc->body_cap = (size_t)cl;
     return 0;
 }
 
-/* lws thread. Content-Length already passed the max_body check; the check here
- * only guards against lws delivering more than announced. */
-static int http_body(dm_net *net, struct lws *wsi, dm_http_conn *hc, const void *data, size_t len)
+/* lws thread. The buffer was sized from Content-Length, which passed the
+ * max_body check; lws never delivers more than announced. */
+static int http_body(struct lws *wsi, dm_http_conn *hc, const void *data, size_t len)
 {
     dm_in *req = hc->req;
     if (!req || !len)
         return 0;
-    if (len > net->max_body - req->len)
+    if (len > hc->body_cap - req->len)
         return http_refuse(wsi, HTTP_STATUS_REQ_ENTITY_TOO_LARGE);
-    if (req->len + len > hc->body_cap || !req->data) {
-        size_t cap = req->len + len > hc->body_cap ? req->len + len : hc->body_cap;
-        char *b = realloc(req->data, cap + 1);
-        if (!b)
-            return http_refuse(wsi, HTTP_STATUS_INTERNAL_SERVER_ERROR);
-        req->data = b;
-        hc->body_cap = cap;
-    }
     memcpy(req->data + req->len, data, len);
     req->len += len;
     return 0;
@@ -170,8 +167,7 @@ static int http_body_done(dm_net *net, dm_http_conn *hc)
     if (!req)
         return 0;
     hc->req = NULL;
-    if (req->data)
-        req->data[req->len] = '\0';
+    req->data[req->len] = '\0';
     dm_net_emit(net, req);
     return 0;
 }
@@ -267,7 +263,7 @@ int dm_net_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
     case LWS_CALLBACK_HTTP:
         return http_request(net, wsi, hc, in, len);
     case LWS_CALLBACK_HTTP_BODY:
-        return http_body(net, wsi, hc, in, len);
+        return http_body(wsi, hc, in, len);
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
         return http_body_done(net, hc);
     case LWS_CALLBACK_HTTP_WRITEABLE:

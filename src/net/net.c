@@ -346,9 +346,12 @@ int dm_net_register(dm_net *net, dm_conn *c, struct lws *wsi, bool is_ws)
 }
 
 /* lws thread. Ends the service loop. A timer callback runs before lws_service
- * polls again, so the poll is woken up rather than left to its timeout. */
+ * polls again, so the poll is woken up rather than left to its timeout; once
+ * done, closes come from lws_context_destroy and must not wake anything. */
 static void finish(dm_net *net)
 {
+    if (net->done)
+        return;
     net->done = true;
     lws_cancel_service(net->ctx);
 }
@@ -503,7 +506,7 @@ static dm_net *net_new(const dm_net_config *cfg, struct event_base *base, dm_net
     return net;
 }
 
-/* libevent thread. lws_create_context binds and listens before it returns,
+/* libevent thread. create_context binds and listens before it returns,
  * so the port is known and connections queue in the backlog from here on. */
 dm_net *dm_net_start(const dm_net_config *cfg, struct event_base *base, dm_net_event_cb cb, void *ud)
 {

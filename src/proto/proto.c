@@ -73,6 +73,14 @@ static const field feedback_fields[] = {
     END,
 };
 
+static const field correct_fields[] = {
+    TEXT("request", u.correct.request),
+    NUMBER("started_at", F_INT64, u.correct.started_at),
+    NUMBER("ended_at", F_INT64, u.correct.ended_at),
+    TEXT("reason", u.correct.reason),
+    END,
+};
+
 /* Indexed by dm_msg_type; the name is the wire type and the schema's name. */
 static const struct {
     const char *name;
@@ -91,6 +99,7 @@ static const struct {
     [DM_MSG_SESSION_START] = {"session.start", ref_fields},
     [DM_MSG_SESSION_END] = {"session.end", ref_fields},
     [DM_MSG_SESSION_FEEDBACK] = {"session.feedback", feedback_fields},
+    [DM_MSG_SESSION_CORRECT] = {"session.correct", correct_fields},
 };
 
 static const char *const err_names[DM_ERR__COUNT] = {

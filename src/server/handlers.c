@@ -78,7 +78,28 @@ static cJSON *requests_array(const redisReply *list)
     return a;
 }
 
-/* Online interpreters: {id, name, langs "ar:certified,...", status, job, offer}. */
+/* One interpreter on the coordinators' board, from {id, name, langs
+ * "ar:certified,...", status, job, offer}. */
+cJSON *dm_view_online(const char *const f[6])
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", f[0]);
+    cJSON_AddStringToObject(o, "name", f[1]);
+    cJSON *langs = cJSON_AddArrayToObject(o, "languages");
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", f[2]);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *colon = strchr(tok, ':');
+        if (colon)
+            *colon = '\0';
+        cJSON_AddItemToArray(langs, cJSON_CreateString(tok));
+    }
+    cJSON_AddStringToObject(o, "status", f[3]);
+    cJSON_AddBoolToObject(o, "busy", f[4][0] != '\0');
+    cJSON_AddBoolToObject(o, "offered", f[5][0] != '\0');
+    return o;
+}
+
 static cJSON *online_array(const redisReply *list)
 {
     cJSON *a = cJSON_CreateArray();
@@ -86,22 +107,10 @@ static cJSON *online_array(const redisReply *list)
         const redisReply *e = list->element[i];
         if (e->elements < 6)
             continue;
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "id", e->element[0]->str);
-        cJSON_AddStringToObject(o, "name", e->element[1]->str);
-        cJSON *langs = cJSON_AddArrayToObject(o, "languages");
-        char buf[256];
-        snprintf(buf, sizeof buf, "%s", e->element[2]->str);
-        for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-            char *colon = strchr(tok, ':');
-            if (colon)
-                *colon = '\0';
-            cJSON_AddItemToArray(langs, cJSON_CreateString(tok));
-        }
-        cJSON_AddStringToObject(o, "status", e->element[3]->str);
-        cJSON_AddBoolToObject(o, "busy", e->element[4]->str[0] != '\0');
-        cJSON_AddBoolToObject(o, "offered", e->element[5]->str[0] != '\0');
-        cJSON_AddItemToArray(a, o);
+        const char *f[6];
+        for (int k = 0; k < 6; k++)
+            f[k] = e->element[k]->str ? e->element[k]->str : "";
+        cJSON_AddItemToArray(a, dm_view_online(f));
     }
     return a;
 }
@@ -152,12 +161,27 @@ static void send_snapshot(dm_server *srv, const dm_hctx *from)
         free(h);
 }
 
+/* Coordinators see who is online change as it happens; heartbeats that change
+ * nothing are not worth a push. */
+static void push_presence(dm_hctx *h, const redisReply *r)
+{
+    if (r->elements < 6)
+        return;
+    const char *f[6] = {h->actor.subject, r->element[2]->str ? r->element[2]->str : "", r->element[3]->str,
+                        r->element[0]->str, r->element[4]->str, r->element[5]->str};
+    cJSON *body = cJSON_CreateObject();
+    cJSON_AddItemToObject(body, "interpreter", dm_view_online(f));
+    dm_server_deliver(h->srv, "coord", dm_proto_push("presence", body));
+}
+
 static void on_presence(void *ud, redisReply *reply)
 {
     dm_hctx *h = ud;
     if (dm_hctx_failed(h, reply))
         return;
     bool became_free = reply->elements >= 2 && reply->element[1]->integer == 1;
+    if (h->ref[0] != 'p' || became_free)
+        push_presence(h, reply);
     cJSON *data = cJSON_CreateObject();
     if (h->ref[0] == 'p')
         cJSON_AddNumberToObject(data, "now", (double)dm_now_ms());
@@ -292,6 +316,7 @@ static const struct {
     [DM_MSG_SESSION_START] = {ROLE(DM_ROLE_CLINIC) | ROLE(DM_ROLE_INTERPRETER), dm_handle_session},
     [DM_MSG_SESSION_END] = {ROLE(DM_ROLE_CLINIC) | ROLE(DM_ROLE_INTERPRETER), dm_handle_session},
     [DM_MSG_SESSION_FEEDBACK] = {ROLE(DM_ROLE_CLINIC) | ROLE(DM_ROLE_INTERPRETER), dm_handle_feedback},
+    [DM_MSG_SESSION_CORRECT] = {ROLE(DM_ROLE_COORDINATOR), dm_handle_correct},
 };
 
 void dm_handle_message(dm_server *srv, const dm_actor *actor, const dm_reply_to *to, const dm_msg *msg)

@@ -33,6 +33,7 @@ void dm_handle_decline(dm_hctx *h, const dm_msg *msg);
 void dm_handle_release(dm_hctx *h, const dm_msg *msg);
 void dm_handle_session(dm_hctx *h, const dm_msg *msg);
 void dm_handle_feedback(dm_hctx *h, const dm_msg *msg);
+void dm_handle_correct(dm_hctx *h, const dm_msg *msg);
 
 /* Text forms of numbers for script arguments. */
 typedef struct { char s[24]; } dm_num;

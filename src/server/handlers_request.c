@@ -95,6 +95,19 @@ void dm_handle_cancel(dm_hctx *h, const dm_msg *msg)
     dm_hctx_run(h, "cancel", argv, on_cancelled);
 }
 
+/* The previous assignee no longer appears on the request: tell them directly,
+ * then look for other work for them. */
+static void push_job_gone(dm_server *srv, const redisReply *request, const char *iid)
+{
+    cJSON *body = cJSON_CreateObject();
+    cJSON_AddStringToObject(body, "request", dm_view_field(request, "id"));
+    cJSON_AddStringToObject(body, "reason", "reassigned");
+    char target[DM_ID_MAX + 4];
+    snprintf(target, sizeof target, "i:%s", iid);
+    dm_server_deliver(srv, target, dm_proto_push("job.withdrawn", body));
+    dm_match_interpreter(srv, iid);
+}
+
 static void on_assigned(void *ud, redisReply *reply)
 {
     dm_hctx *h = ud;
@@ -103,17 +116,20 @@ static void on_assigned(void *ud, redisReply *reply)
     const redisReply *request = reply->element[0];
     char rid[DM_ID_MAX + 1];
     snprintf(rid, sizeof rid, "%s", dm_view_field(request, "id"));
+    const char *freed = reply->elements > 2 && reply->element[2]->str ? reply->element[2]->str : "";
     dm_push_request(h->srv, request);
     dm_push_withdrawn(h->srv, reply->element[1], 0, rid, "reassigned");
+    if (freed[0])
+        push_job_gone(h->srv, request, freed);
     dm_hctx_reply_request(h, request);
 }
 
 void dm_handle_assign(dm_hctx *h, const dm_msg *msg)
 {
-    states from = from_states(DM_REV_ACCEPT);
+    states from = from_states(DM_REV_ACCEPT), refrom = from_states(DM_REV_REASSIGN);
     dm_num grace = dm_grace(h->srv);
     const char *argv[] = {msg->u.assign.request, msg->u.assign.interpreter, h->actor.subject, msg->u.assign.reason,
-                          from.s, grace.s, NULL};
+                          from.s, refrom.s, grace.s, NULL};
     dm_hctx_run(h, "assign", argv, on_assigned);
 }
 
@@ -232,4 +248,21 @@ void dm_handle_feedback(dm_hctx *h, const dm_msg *msg)
     const char *argv[] = {msg->u.feedback.request, dm_role_name(h->actor.role), h->actor.subject, rating.s,
                           msg->u.feedback.comment, NULL};
     dm_hctx_run(h, "feedback", argv, on_feedback);
+}
+
+static void on_corrected(void *ud, redisReply *reply)
+{
+    dm_hctx *h = ud;
+    if (dm_hctx_failed(h, reply))
+        return;
+    dm_push_request(h->srv, reply->element[0]);
+    dm_hctx_reply_request(h, reply->element[0]);
+}
+
+void dm_handle_correct(dm_hctx *h, const dm_msg *msg)
+{
+    dm_num started = dm_num_of((long long)msg->u.correct.started_at);
+    dm_num ended = dm_num_of((long long)msg->u.correct.ended_at);
+    const char *argv[] = {msg->u.correct.request, h->actor.subject, started.s, ended.s, msg->u.correct.reason, NULL};
+    dm_hctx_run(h, "correct", argv, on_corrected);
 }

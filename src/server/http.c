@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "dragoman/clock.h"
 #include "dragoman/log.h"
 #include "dragoman/token.h"
 #include "handlers.h"
@@ -38,11 +40,35 @@ static void healthz(dm_server *srv, uint64_t conn)
                up ? "{\"status\":\"ok\",\"redis\":\"up\"}" : "{\"status\":\"degraded\",\"redis\":\"down\"}");
 }
 
+typedef struct metrics_call {
+    dm_server *srv;
+    uint64_t conn;
+} metrics_call;
+
+static void on_stats(void *ud, redisReply *reply)
+{
+    metrics_call *m = ud;
+    bool ok = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 2;
+    char *text = dm_metrics_text(m->srv, ok ? reply : NULL);
+    if (m->srv->net)
+        reply_text(m->srv, m->conn, text ? 200 : 500, "text/plain; version=0.0.4", text ? text : "");
+    free(text);
+    free(m);
+}
+
+/* The counts by state live in Redis; without Redis, /metrics still answers
+ * with what this process knows (and dragoman_redis_up 0). */
 static void metrics(dm_server *srv, uint64_t conn)
 {
-    char *text = dm_metrics_text(srv);
-    reply_text(srv, conn, text ? 200 : 500, "text/plain; version=0.0.4", text ? text : "");
-    free(text);
+    metrics_call *m = malloc(sizeof *m);
+    if (!m)
+        return;
+    *m = (metrics_call){srv, conn};
+    dm_num grace = dm_grace(srv);
+    const char *argv[] = {grace.s};
+    size_t lens[] = {strlen(grace.s)};
+    if (!dm_store_run(srv->store, "stats", 1, argv, lens, on_stats, m))
+        on_stats(m, NULL);
 }
 
 /* Decodes the body as a message of the given type, with the id from the URL
@@ -128,11 +154,67 @@ static void route_requests(dm_server *srv, const dm_actor *actor, const dm_reply
     dm_server_error(srv, to, DM_ERR_NOT_FOUND, "no such resource %s %s", c->method, c->path);
 }
 
+/* Midnight starting this week (Monday) and this month, in the deployment's
+ * time zone (TZ is set from the configuration at start-up). */
+static void period_starts(int64_t now_ms, int64_t *week, int64_t *month)
+{
+    time_t now = (time_t)(now_ms / 1000);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+    tm.tm_isdst = -1;
+    struct tm m = tm;
+    tm.tm_mday -= (tm.tm_wday + 6) % 7;
+    *week = (int64_t)mktime(&tm) * 1000;
+    m.tm_mday = 1;
+    *month = (int64_t)mktime(&m) * 1000;
+}
+
+static void on_hours(void *ud, redisReply *reply)
+{
+    dm_hctx *h = ud;
+    if (dm_hctx_failed(h, reply))
+        return;
+    cJSON *data = cJSON_CreateObject();
+    static const char *const names[] = {"week", "month"};
+    for (size_t i = 0; i < 2 && i < reply->elements; i++) {
+        cJSON *p = cJSON_AddObjectToObject(data, names[i]);
+        cJSON_AddNumberToObject(p, "since", strtod(h->ref + (i ? strcspn(h->ref, ",") + 1 : 0), NULL));
+        cJSON_AddNumberToObject(p, "sessions", (double)reply->element[i]->element[0]->integer);
+        cJSON_AddNumberToObject(p, "minutes", (double)reply->element[i]->element[1]->integer);
+    }
+    dm_server_result(h->srv, &h->to, data);
+    free(h);
+}
+
+/* GET /api/me/hours: an interpreter's own sessions and minutes this week and month. */
+static void my_hours(dm_server *srv, const dm_actor *actor, const dm_reply_to *to)
+{
+    if (actor->role != DM_ROLE_INTERPRETER) {
+        dm_server_error(srv, to, DM_ERR_FORBIDDEN, "hours are shown to interpreters, each their own");
+        return;
+    }
+    dm_hctx *h = calloc(1, sizeof *h);
+    if (!h)
+        return;
+    *h = (dm_hctx){.srv = srv, .to = *to, .actor = *actor};
+    int64_t week, month;
+    period_starts(dm_now_ms(), &week, &month);
+    dm_num w = dm_num_of((long long)week), m = dm_num_of((long long)month);
+    snprintf(h->ref, sizeof h->ref, "%s,%s", w.s, m.s);
+    const char *argv[] = {actor->subject, w.s, m.s, NULL};
+    dm_hctx_run(h, "hours", argv, on_hours);
+}
+
 static void route(http_call *c, const dm_actor *actor)
 {
     dm_reply_to to = {.conn = c->conn, .http = true};
     if (strncmp(c->path, "/api/requests", 13) == 0 && (c->path[13] == '\0' || c->path[13] == '/')) {
         route_requests(c->srv, actor, &to, c);
+        return;
+    }
+    if (strcmp(c->path, "/api/me/hours") == 0 && strcmp(c->method, "GET") == 0) {
+        my_hours(c->srv, actor, &to);
         return;
     }
     if (strncmp(c->path, "/api/admin/", 11) == 0) {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dragoman/config.h"
 #include "dragoman/log.h"
@@ -114,6 +115,9 @@ int main(int argc, char **argv)
         return 0;
     }
     dm_log_set_level(log_level(a->cfg.log_level));
+    /* Reports and "this week" are in the deployment's zone, whatever the host's. */
+    setenv("TZ", a->cfg.timezone, 1);
+    tzset();
     signal(SIGPIPE, SIG_IGN);
     /* Must precede event_base_new: the lws thread wakes this loop with event_active. */
     evthread_use_pthreads();

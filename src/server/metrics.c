@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hiredis/hiredis.h>
+
 #include "server.h"
 
 typedef struct buf {
@@ -66,7 +68,7 @@ static void histogram(buf *b, const char *name, const char *help, const double *
     put(b, "dragoman_%s_sum %g\ndragoman_%s_count %llu\n", name, sum * scale, name, (unsigned long long)cum);
 }
 
-char *dm_metrics_text(dm_server *srv)
+char *dm_metrics_text(dm_server *srv, const redisReply *stats)
 {
     buf b = {0};
     const dm_counters *c = &srv->counters;
@@ -77,6 +79,13 @@ char *dm_metrics_text(dm_server *srv)
     for (int r = DM_ROLE_NONE; r <= DM_ROLE_COORDINATOR; r++)
         put(&b, "dragoman_connections{role=\"%s\"} %zu\n", r == DM_ROLE_NONE ? "unauthenticated" : dm_role_name(r),
             rc.n[r]);
+    put(&b, "# HELP dragoman_requests Open requests by state.\n# TYPE dragoman_requests gauge\n");
+    for (size_t i = 0; stats && i + 3 < stats->elements; i += 2)
+        put(&b, "dragoman_requests{state=\"%s\"} %lld\n", stats->element[i]->str, stats->element[i + 1]->integer);
+    if (stats && stats->elements >= 2)
+        put(&b, "# HELP dragoman_interpreters_available Interpreters available with fresh heartbeats.\n"
+                "# TYPE dragoman_interpreters_available gauge\ndragoman_interpreters_available %lld\n",
+            stats->element[stats->elements - 1]->integer);
     counter(&b, "requests_created_total", "Requests created.", "", c->requests_created);
     counter(&b, "requests_cancelled_total", "Requests cancelled.", "", c->requests_cancelled);
     counter(&b, "requests_unfilled_total", "Requests given up as unfilled.", "", c->requests_unfilled);

@@ -114,6 +114,8 @@ const char *dm_view_field(const struct redisReply *hash, const char *name); /* "
 int64_t dm_view_int(const struct redisReply *hash, const char *name);
 cJSON *dm_view_request(const struct redisReply *hash);
 cJSON *dm_view_offer(const struct redisReply *offer, const struct redisReply *request);
+/* handlers.c: one interpreter on the coordinators' board, from {id, name, langs, status, job, offer}. */
+cJSON *dm_view_online(const char *const f[6]);
 bool dm_view_candidate(const struct redisReply *rec, dm_candidate *c);
 void dm_view_need(const struct redisReply *request, dm_need *need);
 
@@ -129,6 +131,7 @@ void dm_admin_handle(dm_server *srv, const dm_actor *actor, const dm_reply_to *t
                      const char *path, const cJSON *body);
 
 /* metrics.c */
-char *dm_metrics_text(dm_server *srv);
+/* stats is stats.lua's reply, or NULL when Redis could not be asked. */
+char *dm_metrics_text(dm_server *srv, const struct redisReply *stats);
 
 #endif

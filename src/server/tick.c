@@ -105,6 +105,13 @@ static void on_tick(void *ud, redisReply *reply)
         alert(srv, reply->element[1]->element[i]->str, "escalated");
     }
     handle_unfilled(srv, reply->element[2]);
+    for (size_t i = 0; i < reply->element[3]->elements; i++) {
+        cJSON *body = cJSON_CreateObject();
+        cJSON *who = cJSON_AddObjectToObject(body, "interpreter");
+        cJSON_AddStringToObject(who, "id", reply->element[3]->element[i]->str);
+        cJSON_AddStringToObject(who, "status", "offline");
+        dm_server_deliver(srv, "coord", dm_proto_push("presence", body));
+    }
 }
 
 /* A connection that never says hello holds resources for nothing. */

@@ -64,6 +64,7 @@ cJSON *dm_view_request(const redisReply *h)
     for (size_t i = 0; i < sizeof ints / sizeof *ints; i++)
         add_int(o, h, ints[i], ints[i]);
     cJSON_AddBoolToObject(o, "escalated", dm_view_int(h, "escalated") != 0);
+    cJSON_AddBoolToObject(o, "corrected", dm_view_int(h, "corrected") != 0);
     cJSON_AddItemToObject(o, "interpreter", party(h, "interpreter", "interp_name"));
     if (dm_view_int(h, "rating"))
         add_int(o, h, "rating", "rating");

@@ -1,16 +1,25 @@
 -- A coordinator assigns a request to an interpreter by hand, when the
--- automatic path failed. The interpreter must be active and hold no job; an
--- offer they hold elsewhere is withdrawn, as are the request's own offers.
--- ARGV: request id, interpreter id, coordinator id, reason, states ACCEPT is allowed from, grace ms.
--- Returns {request hash, {withdrawn offer id, interpreter id, ...}}.
-local rid, iid, coord, reason, from, grace = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
+-- automatic path failed, or moves an assigned job to someone else. The
+-- interpreter must be active and hold no job; an offer they hold elsewhere is
+-- withdrawn, as are the request's own offers; a previous assignee is freed.
+-- ARGV: request id, interpreter id, coordinator id, reason, states ACCEPT is
+-- allowed from, states REASSIGN is allowed from, grace ms.
+-- Returns {request hash, {withdrawn offer id, interpreter id, ...}, freed previous assignee or ""}.
+local rid, iid, coord, reason, from, refrom = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local grace = tonumber(ARGV[7])
 local rk = P .. 'r:' .. rid
 local rh = hgetall(rk)
 if not rh.id then return fail('not_found', 'no request ' .. rid) end
 local ik = P .. 'i:' .. iid
 local ih = hgetall(ik)
 if not ih.name then return fail('not_found', 'no interpreter ' .. iid) end
-if not allowed(from, rh.state) then return fail('conflict', 'request ' .. rid .. ' is ' .. rh.state) end
+local reassign = allowed(refrom, rh.state)
+if not allowed(from, rh.state) and not reassign then
+  return fail('conflict', 'request ' .. rid .. ' is ' .. rh.state)
+end
+if reassign and rh.interpreter == iid then
+  return fail('conflict', 'request ' .. rid .. ' is already assigned to ' .. iid)
+end
 if ih.active ~= '1' then return fail('conflict', 'interpreter ' .. iid .. ' is deactivated') end
 if ih.job then return fail('conflict', 'interpreter ' .. iid .. ' already holds job ' .. ih.job) end
 local withdrawn = {}
@@ -23,10 +32,18 @@ if ih.offer then
   end
 end
 for _, v in ipairs(withdraw_all(rid, 'taken', grace)) do withdrawn[#withdrawn + 1] = v end
+local freed = ''
+if reassign then
+  redis.call('HDEL', P .. 'i:' .. rh.interpreter, 'job')
+  free_sync(rh.interpreter, grace)
+  redis.call('SADD', rk .. ':ex', rh.interpreter)
+  redis.call('HINCRBY', rk, 'reassigned', 1)
+  freed = rh.interpreter
+end
 redis.call('HSET', ik, 'job', rid, 'last_assigned', NOW)
 free_sync(iid, grace)
 redis.call('HSET', rk, 'state', 'assigned', 'interpreter', iid, 'interp_name', ih.name, 'accepted_at', NOW,
   'assigned_by', coord, 'assign_reason', reason)
 redis.call('ZREM', P .. 'q:' .. rh.language, rid)
 redis.call('ZREM', P .. 'rt', rid)
-return {redis.call('HGETALL', rk), withdrawn}
+return {redis.call('HGETALL', rk), withdrawn, freed}

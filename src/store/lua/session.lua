@@ -21,4 +21,5 @@ redis.call('HDEL', P .. 'i:' .. rh.interpreter, 'job')
 free_sync(rh.interpreter, grace)
 request_close(rid, rh)
 redis.call('ZADD', P .. 'done', NOW, rid)
+redis.call('ZADD', P .. 'idone:' .. rh.interpreter, NOW, rid)
 return {redis.call('HGETALL', rk), rh.interpreter}

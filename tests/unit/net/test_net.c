@@ -334,6 +334,16 @@ static void test_http_post_body(void **state)
     assert_true(strncmp(resp, "HTTP/1.1 201", 12) == 0);
     assert_true(has_header(resp, "content-length", "11"));
     assert_non_null(strstr(resp, "\r\n\r\n{\"ok\":true}"));
+
+    fd = http_send(dm_net_port(fx->net), "POST /api/empty HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n"
+                                         "Connection: close\r\n\r\n");
+    ev = expect_event(fx, DM_NET_HTTP);
+    assert_string_equal(ev->path, "/api/empty");
+    assert_int_equal(ev->len, 0);
+    assert_string_equal(ev->data, "");
+    dm_net_http_reply(fx->net, ev->conn, 400, "application/json", "{}", 2);
+    http_read_all(fd, resp, sizeof resp);
+    assert_true(strncmp(resp, "HTTP/1.1 400", 12) == 0);
 }
 
 static void test_http_keep_alive(void **state)

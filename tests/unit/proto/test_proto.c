@@ -483,7 +483,8 @@ static void test_names(void **state)
     assert_string_equal(dm_err_code_name(DM_ERR__COUNT), "");
     static const char *const types[] = {"hello", "ping", "snapshot.get", "presence.set", "request.create",
                                         "request.cancel", "request.assign", "offer.accept", "offer.decline",
-                                        "job.release", "session.start", "session.end", "session.feedback"};
+                                        "job.release", "session.start", "session.end", "session.feedback",
+                                        "session.correct"};
     for (int t = 0; t < DM_MSG__COUNT; t++)
         assert_string_equal(dm_msg_type_name((dm_msg_type)t), types[t]);
     assert_string_equal(dm_msg_type_name(DM_MSG__COUNT), "");
