@@ -46,13 +46,24 @@ static cJSON *party(const redisReply *h, const char *id_field, const char *name_
     return o;
 }
 
+/* The institution's own contact details, which the interpreter needs to reach it. */
+static cJSON *clinic_party(const redisReply *h)
+{
+    cJSON *o = party(h, "clinic", "clinic_name");
+    if (cJSON_IsObject(o)) {
+        cJSON_AddStringToObject(o, "contact", dm_view_field(h, "clinic_contact"));
+        cJSON_AddStringToObject(o, "address", dm_view_field(h, "clinic_address"));
+    }
+    return o;
+}
+
 /* Only what the protocol documents: never the idempotency key's owner data,
  * exclusion sets or anything a clinic did not send. */
 cJSON *dm_view_request(const redisReply *h)
 {
     cJSON *o = cJSON_CreateObject();
     add_str(o, h, "id", "id");
-    cJSON_AddItemToObject(o, "clinic", party(h, "clinic", "clinic_name"));
+    cJSON_AddItemToObject(o, "clinic", clinic_party(h));
     static const char *const strs[] = {"language", "modality", "urgency", "gender", "gender_need", "specialty",
                                        "location", "note",     "state",   "reason"};
     for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
@@ -81,7 +92,7 @@ cJSON *dm_view_offer(const redisReply *offer, const redisReply *request)
         add_str(o, request, strs[i], strs[i]);
     add_int(o, request, "start_at", "start_at");
     add_int(o, request, "duration_min", "duration_min");
-    cJSON_AddItemToObject(o, "clinic", party(request, "clinic", "clinic_name"));
+    cJSON_AddItemToObject(o, "clinic", clinic_party(request));
     add_int(o, offer, "deadline", "deadline");
     return o;
 }

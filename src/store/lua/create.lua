@@ -2,7 +2,7 @@
 -- ARGV: clinic, idempotency key, escalate_after_ms, then field/value pairs of the spec.
 -- Returns {1 when new else 0, request hash}.
 local clinic, idem, esc = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local ch = redis.call('HMGET', P .. 'c:' .. clinic, 'name', 'active')
+local ch = redis.call('HMGET', P .. 'c:' .. clinic, 'name', 'active', 'contact', 'address')
 if not ch[1] then return fail('not_found', 'no clinic ' .. clinic) end
 if ch[2] == '0' then return fail('forbidden', 'clinic ' .. clinic .. ' is deactivated') end
 local ikey = P .. 'idem:' .. clinic .. ':' .. idem
@@ -11,7 +11,8 @@ if existing then return {0, redis.call('HGETALL', P .. 'r:' .. existing)} end
 local rid = 'r' .. redis.call('INCR', P .. 'seq')
 local key = P .. 'r:' .. rid
 redis.call('HSET', key, 'id', rid, 'clinic', clinic, 'clinic_name', ch[1], 'state', 'searching',
-  'created_at', NOW, 'asked', 0, 'escalated', 0, 'idem', idem)
+  'created_at', NOW, 'asked', 0, 'escalated', 0, 'idem', idem, 'clinic_contact', ch[3] or '',
+  'clinic_address', ch[4] or '')
 for i = 4, #ARGV, 2 do redis.call('HSET', key, ARGV[i], ARGV[i + 1]) end
 redis.call('SET', ikey, rid, 'EX', 30 * 86400)
 local rh = hgetall(key)
