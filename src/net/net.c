@@ -440,6 +440,14 @@ static void *service_main(void *arg)
     return NULL;
 }
 
+/* Phones on a bus lose the network without a FIN: after a minute of silence
+ * lws pings, and a connection that does not answer is closed, so dead
+ * connections do not pile up. (Availability is the heartbeats' business.) */
+static const lws_retry_bo_t idle_policy = {
+    .secs_since_valid_ping = 60,
+    .secs_since_valid_hangup = 90,
+};
+
 /* libevent thread. */
 static struct lws_context *create_context(dm_net *net, int fd_limit)
 {
@@ -459,6 +467,7 @@ static struct lws_context *create_context(dm_net *net, int fd_limit)
     info.protocols = protocols;
     info.mounts = build_mounts(net);
     info.server_string = "dragoman";
+    info.retry_and_idle_policy = &idle_policy;
     choose_bind(net, &info);
     struct lws_vhost *vh = lws_create_vhost(ctx, &info);
     if (!vh) {

@@ -23,6 +23,9 @@ struct event;
 
 /* Room for an HTTP reply's status line and headers in front of its body. */
 enum { DM_NET_HDR_ROOM = 512 };
+/* A client with this much unsent output is not reading (a dead phone whose TCP
+ * has not noticed yet): it is closed rather than allowed to grow without end. */
+enum { DM_NET_MAX_BACKLOG = 1 << 20 };
 
 typedef enum { DM_OUT_SEND, DM_OUT_CLOSE, DM_OUT_REPLY, DM_OUT_STOP } dm_out_kind;
 
@@ -62,6 +65,7 @@ typedef struct dm_conn {
 typedef struct dm_ws_conn {
     dm_conn c;
     dm_out *out_head, *out_tail; /* messages, then at most one close */
+    size_t out_bytes;            /* payload bytes queued and not yet written */
     char *rx;                    /* the message being reassembled */
     size_t rx_len, rx_cap;
     bool closing; /* a close is queued: later output is dropped */

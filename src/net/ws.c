@@ -112,6 +112,7 @@ static int ws_writeable(struct lws *wsi, dm_ws_conn *wc)
     }
     int n = lws_write(wsi, o->buf + LWS_PRE, o->len, LWS_WRITE_TEXT);
     size_t len = o->len;
+    wc->out_bytes -= len;
     free(o);
     if (n < 0 || (size_t)n < len)
         return -1;
@@ -150,6 +151,14 @@ void dm_net_ws_route(dm_ws_conn *wc, dm_out *o)
         free(o);
         return;
     }
+    if (o->kind == DM_OUT_SEND && wc->out_bytes + o->len > DM_NET_MAX_BACKLOG) {
+        free(o);
+        o = dm_net_out_close(wc->c.id, LWS_CLOSE_STATUS_POLICY_VIOLATION, "not reading: too much output queued");
+        if (!o)
+            return;
+    }
+    if (o->kind == DM_OUT_SEND)
+        wc->out_bytes += o->len;
     o->node.next = NULL;
     if (wc->out_tail)
         wc->out_tail->node.next = &o->node;
