@@ -22,6 +22,7 @@ typedef struct dm_config {
     int heartbeat_grace_s;    /* heartbeat_grace: seconds without a heartbeat before offers stop, 5..3600, default 40 */
     int escalate_after_s;     /* escalate_after: seconds without acceptance, default 120 */
     int unfilled_after_s;     /* unfilled_after: seconds before giving up, default 900; > escalate_after */
+    int scheduled_lead_s;     /* scheduled_lead: seconds before a scheduled start that offering begins, default 1800 */
     int match_scan;           /* match_scan: free interpreters read per match, 8..10000, default 256 */
     size_t max_message;       /* max_message: bytes per WebSocket message / HTTP body, 1024..1048576, default 65536 */
     char timezone[64];        /* timezone: the deployment's zone for reports, e.g. Europe/Helsinki; default UTC */

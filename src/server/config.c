@@ -64,6 +64,8 @@ static const setting settings[] = {
      "unaccepted time before a request is escalated (5..86400)"},
     {"unfilled_after", KIND_INT, FIELD(unfilled_after_s), 10, 604800, NULL, "900", "SECONDS",
      "time before a request is given up as unfilled (10..604800, more than escalate_after)"},
+    {"scheduled_lead", KIND_INT, FIELD(scheduled_lead_s), 0, 604800, NULL, "1800", "SECONDS",
+     "how long before a scheduled start its request is offered (0..604800)"},
     {"match_scan", KIND_INT, FIELD(match_scan), 8, 10000, NULL, "256", "N",
      "free interpreters read per match attempt (8..10000)"},
     {"max_message", KIND_SIZE, FIELD(max_message), 1024, 1048576, NULL, "65536", "BYTES",

@@ -42,29 +42,25 @@ void dm_handle_create(dm_hctx *h, const dm_msg *msg)
 {
     const dm_request_spec *r = &msg->u.create;
     dm_num esc = dm_num_of((long long)h->srv->cfg->escalate_after_s * 1000);
+    dm_num lead = dm_num_of((long long)h->srv->cfg->scheduled_lead_s * 1000);
     dm_num start = dm_num_of((long long)r->start_at), dur = dm_num_of(r->duration_min);
     const char *gender = r->gender == DM_GENDER_ANY ? "" : dm_gender_name(r->gender);
     const char *need = r->gender == DM_GENDER_ANY ? "" : dm_need_name(r->gender_need);
-    const char *argv[] = {h->actor.subject, r->idempotency_key, esc.s,
-                          "language", r->language, "modality", dm_modality_name(r->modality),
-                          "urgency", dm_urgency_name(r->urgency), "start_at", start.s,
-                          "duration_min", dur.s, NULL, NULL, NULL, NULL, NULL};
-    int n = 13;
+    const char *argv[32] = {h->actor.subject, r->idempotency_key, esc.s, lead.s,
+                            "language", r->language, "modality", dm_modality_name(r->modality),
+                            "urgency", dm_urgency_name(r->urgency), "start_at", start.s,
+                            "duration_min", dur.s};
+    int n = 14;
     /* Optional words are left out rather than stored empty. */
     const char *opt[][2] = {{"gender", gender}, {"gender_need", need}, {"specialty", r->specialty},
                             {"location", r->location}, {"note", r->note}};
-    const char *extra[16];
-    int m = 0;
     for (size_t i = 0; i < sizeof opt / sizeof *opt; i++)
         if (opt[i][1][0]) {
-            extra[m++] = opt[i][0];
-            extra[m++] = opt[i][1];
+            argv[n++] = opt[i][0];
+            argv[n++] = opt[i][1];
         }
-    const char *all[32];
-    memcpy(all, argv, (size_t)n * sizeof *all);
-    memcpy(all + n, extra, (size_t)m * sizeof *all);
-    all[n + m] = NULL;
-    dm_hctx_run(h, "create", all, on_created);
+    argv[n] = NULL;
+    dm_hctx_run(h, "create", argv, on_created);
 }
 
 static void on_cancelled(void *ud, redisReply *reply)

@@ -94,7 +94,7 @@ static void on_tick(void *ud, redisReply *reply)
 {
     dm_server *srv = ud;
     srv->tick_running = false;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 4) {
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 5) {
         if (reply && reply->type == REDIS_REPLY_ERROR)
             dm_error("tick failed: %s", reply->str);
         return;
@@ -112,6 +112,8 @@ static void on_tick(void *ud, redisReply *reply)
         cJSON_AddStringToObject(who, "status", "offline");
         dm_server_deliver(srv, "coord", dm_proto_push("presence", body));
     }
+    for (size_t i = 0; i < reply->element[4]->elements; i++)
+        dm_match_request(srv, reply->element[4]->element[i]->str);
 }
 
 /* A connection that never says hello holds resources for nothing. */
@@ -133,9 +135,10 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
         return;
     dm_num grace = dm_grace(srv);
     dm_num unfilled = dm_num_of((long long)srv->cfg->unfilled_after_s * 1000);
-    const char *argv[] = {grace.s, unfilled.s, TICK_LIMIT};
-    size_t lens[] = {strlen(grace.s), strlen(unfilled.s), strlen(TICK_LIMIT)};
-    srv->tick_running = dm_store_run(srv->store, "tick", 3, argv, lens, on_tick, srv);
+    dm_num esc = dm_num_of((long long)srv->cfg->escalate_after_s * 1000);
+    const char *argv[] = {grace.s, unfilled.s, TICK_LIMIT, esc.s};
+    size_t lens[] = {strlen(grace.s), strlen(unfilled.s), strlen(TICK_LIMIT), strlen(esc.s)};
+    srv->tick_running = dm_store_run(srv->store, "tick", 4, argv, lens, on_tick, srv);
 }
 
 bool dm_tick_start(dm_server *srv)

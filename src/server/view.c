@@ -70,7 +70,7 @@ cJSON *dm_view_request(const redisReply *h)
         add_str(o, h, strs[i], strs[i]);
     if (!dm_view_field(h, "gender_need")[0])
         cJSON_ReplaceItemInObject(o, "gender_need", cJSON_CreateString("none"));
-    static const char *const ints[] = {"start_at", "duration_min", "created_at", "asked",
+    static const char *const ints[] = {"start_at", "duration_min", "created_at", "offer_from", "asked",
                                        "accepted_at", "started_at", "ended_at"};
     for (size_t i = 0; i < sizeof ints / sizeof *ints; i++)
         add_int(o, h, ints[i], ints[i]);

@@ -102,8 +102,17 @@ local function queue_score(rh, front)
   return created + 2e13
 end
 
+-- A request starts being offered: into its language's queue, with its
+-- escalation clock starting now.
+local function queue_add(rid, rh, esc)
+  redis.call('HSET', P .. 'r:' .. rid, 'queued_at', NOW)
+  redis.call('ZADD', P .. 'q:' .. rh.language, queue_score(rh, false), rid)
+  redis.call('ZADD', P .. 'rt', NOW + esc, rid)
+end
+
 -- A request leaves its queue, its timer and the open boards when it is done.
 local function request_close(rid, rh)
+  redis.call('ZREM', P .. 'sched', rid)
   redis.call('ZREM', P .. 'q:' .. rh.language, rid)
   redis.call('ZREM', P .. 'rt', rid)
   redis.call('ZREM', P .. 'open', rid)

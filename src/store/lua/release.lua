@@ -17,6 +17,6 @@ redis.call('SADD', rk .. ':ex', iid)
 redis.call('HDEL', P .. 'i:' .. iid, 'job')
 free_sync(iid, grace)
 redis.call('ZADD', P .. 'q:' .. rh.language, queue_score(rh, true), rid)
-local due = tonumber(rh.created_at) + (rh.escalated == '1' and unf or esc)
+local due = tonumber(rh.queued_at or rh.created_at) + (rh.escalated == '1' and unf or esc)
 redis.call('ZADD', P .. 'rt', math.max(due, NOW), rid)
 return {redis.call('HGETALL', rk)}

@@ -1,11 +1,24 @@
 -- Everything that happens by the clock, run by every server a few times a
 -- second; being one script, two servers never expire or escalate twice.
--- ARGV: heartbeat grace ms, unfilled_after ms, at most how many of each to handle.
+-- ARGV: heartbeat grace ms, unfilled_after ms, at most how many of each to
+-- handle, escalate_after ms.
 -- Returns {{expired offer id, interpreter id, request id, ...},
 --          {escalated request id, ...},
 --          {unfilled request id, withdrawn offer id, interpreter id, ..., "" ...},
---          {interpreter id whose heartbeat went stale, ...}}.
+--          {interpreter id whose heartbeat went stale, ...},
+--          {scheduled request id now to be offered, ...}}.
 local grace, unfilled_after, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local esc = tonumber(ARGV[4])
+
+local released = {}
+for _, rid in ipairs(redis.call('ZRANGEBYSCORE', P .. 'sched', '-inf', NOW, 'LIMIT', 0, limit)) do
+  redis.call('ZREM', P .. 'sched', rid)
+  local rh = hgetall(P .. 'r:' .. rid)
+  if rh.state == 'searching' then
+    queue_add(rid, rh, esc)
+    released[#released + 1] = rid
+  end
+end
 
 local expired = {}
 for _, oid in ipairs(redis.call('ZRANGEBYSCORE', P .. 'deadlines', '-inf', NOW, 'LIMIT', 0, limit)) do
@@ -37,7 +50,7 @@ for _, rid in ipairs(redis.call('ZRANGEBYSCORE', P .. 'rt', '-inf', NOW, 'LIMIT'
     redis.call('ZREM', P .. 'rt', rid)
   elseif rh.escalated ~= '1' then
     redis.call('HSET', rk, 'escalated', 1, 'escalated_at', NOW)
-    redis.call('ZADD', P .. 'rt', tonumber(rh.created_at) + unfilled_after, rid)
+    redis.call('ZADD', P .. 'rt', tonumber(rh.queued_at or rh.created_at) + unfilled_after, rid)
     escalated[#escalated + 1] = rid
   else
     unfilled[#unfilled + 1] = rid
@@ -54,4 +67,4 @@ for _, iid in ipairs(redis.call('ZRANGEBYSCORE', P .. 'hb', '-inf', NOW - grace,
   free_sync(iid, grace)
   stale[#stale + 1] = iid
 end
-return {expired, escalated, unfilled, stale}
+return {expired, escalated, unfilled, stale, released}
