@@ -1,0 +1,119 @@
+/* Redis hashes to protocol objects and policy structs. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+#include <hiredis/hiredis.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../../src/server/server.h"
+
+#define MAXF 40
+
+/* A hand-built HGETALL-shaped reply. */
+typedef struct fake {
+    redisReply top;
+    redisReply items[MAXF];
+    redisReply *ptrs[MAXF];
+} fake;
+
+static void fake_hash(fake *f, const char *const *kv, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        f->items[i] = (redisReply){.type = REDIS_REPLY_STRING, .str = (char *)kv[i], .len = strlen(kv[i])};
+        f->ptrs[i] = &f->items[i];
+    }
+    f->top = (redisReply){.type = REDIS_REPLY_ARRAY, .elements = n, .element = f->ptrs};
+}
+
+static void test_request_view(void **state)
+{
+    (void)state;
+    static const char *const kv[] = {"id", "r17", "clinic", "c-north", "clinic_name", "North", "language", "ar",
+                                     "modality", "video", "urgency", "now", "state", "assigned", "created_at",
+                                     "1795000000000", "asked", "3", "interpreter", "i-amal", "interp_name", "Amal",
+                                     "idem", "secret-key", "clinic_contact", "+358"};
+    fake f;
+    fake_hash(&f, kv, sizeof kv / sizeof *kv);
+    cJSON *o = dm_view_request(&f.top);
+    assert_string_equal(cJSON_GetObjectItem(o, "id")->valuestring, "r17");
+    assert_string_equal(cJSON_GetObjectItem(o, "state")->valuestring, "assigned");
+    assert_true(cJSON_GetObjectItem(o, "created_at")->valuedouble == 1795000000000.0);
+    assert_int_equal(cJSON_GetObjectItem(o, "asked")->valueint, 3);
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "interpreter"), "name")->valuestring, "Amal");
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "clinic"), "contact")->valuestring, "+358");
+    assert_string_equal(cJSON_GetObjectItem(o, "gender_need")->valuestring, "none");
+    /* Internal fields never reach a client. */
+    assert_null(cJSON_GetObjectItem(o, "idem"));
+    assert_null(cJSON_GetObjectItem(o, "interp_name"));
+    cJSON_Delete(o);
+}
+
+static void test_request_without_interpreter(void **state)
+{
+    (void)state;
+    static const char *const kv[] = {"id", "r1", "state", "searching"};
+    fake f;
+    fake_hash(&f, kv, 4);
+    cJSON *o = dm_view_request(&f.top);
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(o, "interpreter")));
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(o, "clinic")));
+    cJSON_Delete(o);
+    assert_string_equal(dm_view_field(NULL, "x"), "");
+    assert_int_equal(dm_view_int(&f.top, "missing"), 0);
+}
+
+static void test_candidate_record(void **state)
+{
+    (void)state;
+    fake f;
+    static const char *const rec[] = {"i-karim", "ar:trained,fr:certified,bogus", "male", "phone,video,teleport",
+                                      "mental_health", "1", "1795000000000"};
+    fake_hash(&f, rec, 7);
+    f.items[7] = (redisReply){.type = REDIS_REPLY_INTEGER, .integer = 1};
+    f.ptrs[7] = &f.items[7];
+    f.top.elements = 8;
+    dm_candidate c;
+    assert_true(dm_view_candidate(&f.top, &c));
+    assert_string_equal(c.id, "i-karim");
+    assert_int_equal(c.nlangs, 2);
+    assert_int_equal(dm_dispatch_level(&c, "fr"), DM_LEVEL_CERTIFIED);
+    assert_int_equal(c.gender, DM_GENDER_MALE);
+    assert_int_equal(c.modalities, (1u << DM_MODALITY_PHONE) | (1u << DM_MODALITY_VIDEO));
+    assert_int_equal(c.nspecialties, 1);
+    assert_true(c.active && c.available && c.excluded);
+    assert_true(c.last_assigned_ms == 1795000000000LL);
+    f.top.elements = 3;
+    assert_false(dm_view_candidate(&f.top, &c));
+}
+
+static void test_need(void **state)
+{
+    (void)state;
+    static const char *const kv[] = {"language", "fa", "modality", "onsite", "gender", "female", "gender_need",
+                                     "required", "specialty", "paediatrics", "escalated", "1"};
+    fake f;
+    fake_hash(&f, kv, 12);
+    dm_need n;
+    dm_view_need(&f.top, &n);
+    assert_string_equal(n.language, "fa");
+    assert_int_equal(n.modality, DM_MODALITY_ONSITE);
+    assert_int_equal(n.gender, DM_GENDER_FEMALE);
+    assert_int_equal(n.gender_need, DM_NEED_REQUIRED);
+    assert_string_equal(n.specialty, "paediatrics");
+    assert_true(n.relaxed);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_request_view),
+        cmocka_unit_test(test_request_without_interpreter),
+        cmocka_unit_test(test_candidate_record),
+        cmocka_unit_test(test_need),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
