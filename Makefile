@@ -60,9 +60,10 @@ UNIT_ASAN := $(patsubst tests/%.c,build/asan/tests/%,$(UNIT_SRCS))
 
 all: bin/dragomand bin/dragomanctl
 
+# Copy then rename, so a running bin/dragomand ("text file busy") is replaced, not written into.
 bin/%: build/plain/%
 	@mkdir -p bin
-	cp $< $@
+	cp $< $@.tmp && mv -f $@.tmp $@
 
 build/gen/schemas.c: $(SCHEMAS) src/proto/embed.sh
 	@mkdir -p build/gen

@@ -287,8 +287,8 @@ static void on_auth(void *ud, redisReply *reply)
 static void handle_hello(dm_hctx *h, const dm_msg *msg)
 {
     dm_conn *c = h->to.http ? NULL : dm_server_conn(h->srv, h->to.conn);
-    if (!c || c->actor.role != DM_ROLE_NONE || c->authing) {
-        dm_server_error(h->srv, &h->to, DM_ERR_CONFLICT, "already authenticated on this connection");
+    if (!c || c->authing) {
+        dm_server_error(h->srv, &h->to, DM_ERR_CONFLICT, "a hello is already being checked on this connection");
         free(h);
         return;
     }
@@ -323,6 +323,10 @@ void dm_handle_message(dm_server *srv, const dm_actor *actor, const dm_reply_to 
 {
     if ((unsigned)msg->type >= DM_MSG__COUNT || !handlers[msg->type].fn) {
         dm_server_error(srv, to, DM_ERR_UNKNOWN_TYPE, "unknown message type");
+        return;
+    }
+    if (msg->type == DM_MSG_HELLO && actor->role != DM_ROLE_NONE) {
+        dm_server_error(srv, to, DM_ERR_CONFLICT, "already authenticated on this connection");
         return;
     }
     if (!(handlers[msg->type].roles & ROLE(actor->role))) {

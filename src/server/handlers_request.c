@@ -86,8 +86,7 @@ void dm_handle_cancel(dm_hctx *h, const dm_msg *msg)
     states from = from_states(DM_REV_CANCEL);
     dm_num grace = dm_grace(h->srv);
     const char *reason = msg->u.ref.reason[0] ? msg->u.ref.reason : "cancelled";
-    const char *argv[] = {msg->u.ref.request, dm_role_name(h->actor.role), h->actor.subject, reason, from.s, grace.s,
-                          NULL};
+    const char *argv[] = {msg->u.ref.request, dm_role_name(h->actor.role), h->actor.subject, reason, from.s, grace.s, NULL};
     dm_hctx_run(h, "cancel", argv, on_cancelled);
 }
 
@@ -104,6 +103,17 @@ static void push_job_gone(dm_server *srv, const redisReply *request, const char 
     dm_match_interpreter(srv, iid);
 }
 
+static void push_offer_gone(dm_server *srv, const char *oid, const char *rid, const char *iid)
+{
+    cJSON *body = cJSON_CreateObject();
+    cJSON_AddStringToObject(body, "offer", oid);
+    cJSON_AddStringToObject(body, "request", rid);
+    cJSON_AddStringToObject(body, "reason", "reassigned");
+    char target[DM_ID_MAX + 4];
+    snprintf(target, sizeof target, "i:%s", iid);
+    dm_server_deliver(srv, target, dm_proto_push("offer.withdrawn", body));
+}
+
 static void on_assigned(void *ud, redisReply *reply)
 {
     dm_hctx *h = ud;
@@ -112,11 +122,19 @@ static void on_assigned(void *ud, redisReply *reply)
     const redisReply *request = reply->element[0];
     char rid[DM_ID_MAX + 1];
     snprintf(rid, sizeof rid, "%s", dm_view_field(request, "id"));
-    const char *freed = reply->elements > 2 && reply->element[2]->str ? reply->element[2]->str : "";
+    const char *freed = reply->element[2]->str ? reply->element[2]->str : "";
+    const redisReply *elsewhere = reply->element[3];
     dm_push_request(h->srv, request);
-    dm_push_withdrawn(h->srv, reply->element[1], 0, rid, "reassigned");
+    dm_push_withdrawn(h->srv, reply->element[1], 0, rid, "taken");
     if (freed[0])
         push_job_gone(h->srv, request, freed);
+    /* The interpreter's offer for another request is gone: that request looks again. */
+    if (elsewhere->elements == 2) {
+        char other[DM_ID_MAX + 1];
+        snprintf(other, sizeof other, "%s", elsewhere->element[1]->str);
+        push_offer_gone(h->srv, elsewhere->element[0]->str, other, dm_view_field(request, "interpreter"));
+        dm_match_request(h->srv, other);
+    }
     dm_hctx_reply_request(h, request);
 }
 

@@ -77,6 +77,7 @@ describe('a phone that vanishes', () => {
     const o1 = await offerFor(a1, req.id);
     await a1.ok({ type: 'offer.accept', offer: o1.id });
     await clinic.next('request', (m) => m.request.state === 'assigned');
+    clinic.drain('request');
     a1.terminate();
     await heartbeatLapsed('i-a1');
 

@@ -102,6 +102,11 @@ local function queue_score(rh, front)
   return created + 2e13
 end
 
+-- A scheduled request is held until its offer_from time (see create.lua).
+local function held(rh)
+  return rh.offer_from ~= nil and tonumber(rh.offer_from) > NOW
+end
+
 -- A request starts being offered: into its language's queue, with its
 -- escalation clock starting now.
 local function queue_add(rid, rh, esc)

@@ -4,7 +4,8 @@
 -- withdrawn, as are the request's own offers; a previous assignee is freed.
 -- ARGV: request id, interpreter id, coordinator id, reason, states ACCEPT is
 -- allowed from, states REASSIGN is allowed from, grace ms.
--- Returns {request hash, {withdrawn offer id, interpreter id, ...}, freed previous assignee or ""}.
+-- Returns {request hash, {withdrawn offer id, interpreter id, ...}, freed previous assignee or "",
+--          {offer id, its request id} of an offer the interpreter held for another request, or {}}.
 local rid, iid, coord, reason, from, refrom = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local grace = tonumber(ARGV[7])
 local rk = P .. 'r:' .. rid
@@ -22,16 +23,15 @@ if reassign and rh.interpreter == iid then
 end
 if ih.active ~= '1' then return fail('conflict', 'interpreter ' .. iid .. ' is deactivated') end
 if ih.job then return fail('conflict', 'interpreter ' .. iid .. ' already holds job ' .. ih.job) end
-local withdrawn = {}
+local elsewhere = {}
 if ih.offer then
   local other = redis.call('HGET', P .. 'o:' .. ih.offer, 'request')
-  if offer_close(ih.offer, 'withdrawn', 'reassigned', grace) then
-    withdrawn[#withdrawn + 1] = ih.offer
-    withdrawn[#withdrawn + 1] = iid
-    if other ~= rid then redis.call('SADD', P .. 'r:' .. other .. ':ex', iid) end
+  if other ~= rid and offer_close(ih.offer, 'withdrawn', 'reassigned', grace) then
+    redis.call('SADD', P .. 'r:' .. other .. ':ex', iid)
+    elsewhere = {ih.offer, other}
   end
 end
-for _, v in ipairs(withdraw_all(rid, 'taken', grace)) do withdrawn[#withdrawn + 1] = v end
+local withdrawn = withdraw_all(rid, 'taken', grace)
 local freed = ''
 if reassign then
   redis.call('HDEL', P .. 'i:' .. rh.interpreter, 'job')
@@ -44,6 +44,7 @@ redis.call('HSET', ik, 'job', rid, 'last_assigned', NOW)
 free_sync(iid, grace)
 redis.call('HSET', rk, 'state', 'assigned', 'interpreter', iid, 'interp_name', ih.name, 'accepted_at', NOW,
   'assigned_by', coord, 'assign_reason', reason)
+redis.call('HDEL', rk, 'offer')
 redis.call('ZREM', P .. 'q:' .. rh.language, rid)
 redis.call('ZREM', P .. 'rt', rid)
-return {redis.call('HGETALL', rk), withdrawn, freed}
+return {redis.call('HGETALL', rk), withdrawn, freed, elsewhere}

@@ -7,11 +7,11 @@
 -- Returns {request hash, {offer id, interpreter id, ...}, deadline}.
 local rid, fanout, timeout, grace, miss = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local key = P .. 'r:' .. rid
-local state = redis.call('HGET', key, 'state')
-if not state then return fail('not_found', 'no request ' .. rid) end
+local rh = hgetall(key)
+if not rh.state then return fail('not_found', 'no request ' .. rid) end
 local deadline = NOW + timeout
 local made = {}
-if state ~= 'searching' then return {redis.call('HGETALL', key), made, deadline} end
+if rh.state ~= 'searching' or held(rh) then return {redis.call('HGETALL', key), made, deadline} end
 local pend = key .. ':pending'
 local want = fanout - redis.call('SCARD', pend)
 for i = 6, #ARGV do

@@ -34,11 +34,18 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // Every child is killed if the test process goes away, so a failed file never
 // leaves a redis-server or dragomand behind.
 const children = new Set();
-process.on('exit', () => {
+function killChildren() {
   for (const c of children) {
     try { c.kill('SIGKILL'); } catch { /* already gone */ }
   }
-});
+}
+process.on('exit', killChildren);
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    killChildren();
+    process.exit(128 + (sig === 'SIGINT' ? 2 : 15));
+  });
+}
 
 export async function freePort() {
   for (;;) {
@@ -392,6 +399,19 @@ export class Client {
   async expectNo(type, ms = 1000, pred = () => true, why = '') {
     const got = await this.next(type, pred, ms).catch(() => null);
     assert.equal(got, null, `${this.label}: expected no ${type}${why ? ` (${why})` : ''} but got ${brief(got)}`);
+  }
+
+  // Marks every unseen message (of type, when given) as seen and returns them:
+  // later expectNo calls then look only at what arrives afterwards.
+  drain(type) {
+    const out = [];
+    for (const e of this.inbox) {
+      if (!e.used && (!type || e.msg.type === type)) {
+        e.used = true;
+        out.push(e.msg);
+      }
+    }
+    return out;
   }
 
   sendRaw(data, opts) {

@@ -6,17 +6,36 @@ import assert from 'node:assert/strict';
 
 const OPEN = new Set(['assigned', 'in_session']);
 
-// Every interpreter, request and offer hash, by id, plus each request's pending set.
+// Reads every dm:* hash, set and sorted set in one Lua script, so the picture
+// is of one moment even while the server is still matching.
+const DUMP = `
+local out = {}
+for _, k in ipairs(redis.call('KEYS', 'dm:*')) do
+  local t = redis.call('TYPE', k).ok
+  if t == 'hash' then out[#out + 1] = {k, redis.call('HGETALL', k)}
+  elseif t == 'set' then out[#out + 1] = {k, redis.call('SMEMBERS', k)}
+  elseif t == 'zset' then out[#out + 1] = {k, redis.call('ZRANGE', k, 0, -1)}
+  end
+end
+return out`;
+
+function hash(flat) {
+  const o = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) o[flat[i]] = flat[i + 1];
+  return o;
+}
+
+// Every interpreter, request and offer hash, by id, plus each request's
+// pending set and the free sets.
 export async function readState(redis) {
-  const keys = await redis.cmd('KEYS', 'dm:*');
   const state = { interpreters: {}, requests: {}, offers: {}, pending: {}, free: {} };
-  for (const key of keys) {
+  for (const [key, value] of await redis.cmd('EVAL', DUMP, 0)) {
     let m;
-    if ((m = /^dm:i:([^:]+)$/.exec(key))) state.interpreters[m[1]] = await redis.hgetall(key);
-    else if ((m = /^dm:r:([^:]+)$/.exec(key))) state.requests[m[1]] = await redis.hgetall(key);
-    else if ((m = /^dm:o:([^:]+)$/.exec(key))) state.offers[m[1]] = await redis.hgetall(key);
-    else if ((m = /^dm:r:([^:]+):pending$/.exec(key))) state.pending[m[1]] = await redis.cmd('SMEMBERS', key);
-    else if ((m = /^dm:free:([^:]+)$/.exec(key))) state.free[m[1]] = await redis.cmd('ZRANGE', key, 0, -1);
+    if ((m = /^dm:i:([^:]+)$/.exec(key))) state.interpreters[m[1]] = hash(value);
+    else if ((m = /^dm:r:([^:]+)$/.exec(key))) state.requests[m[1]] = hash(value);
+    else if ((m = /^dm:o:([^:]+)$/.exec(key))) state.offers[m[1]] = hash(value);
+    else if ((m = /^dm:r:([^:]+):pending$/.exec(key))) state.pending[m[1]] = value.sort();
+    else if ((m = /^dm:free:([^:]+)$/.exec(key))) state.free[m[1]] = value;
   }
   return state;
 }
@@ -66,7 +85,8 @@ export function violations(state) {
     // A released request was accepted once per release, plus the current one.
     const acc = accepted[rid] || [];
     if (acc.length > 1 + Number(r.releases || 0)) out.push(`request ${rid} has ${acc.length} accepted offers: ${acc}`);
-    if (OPEN.has(r.state) && r.offer && !(O[r.offer]?.state === 'accepted' && O[r.offer]?.interpreter === r.interpreter)) {
+    // A request a coordinator assigned by hand was not won through an offer.
+    if (OPEN.has(r.state) && r.offer && !r.assigned_by && !(O[r.offer]?.state === 'accepted' && O[r.offer]?.interpreter === r.interpreter)) {
       out.push(`request ${rid} names offer ${r.offer} (${O[r.offer]?.state} by ${O[r.offer]?.interpreter}) but is held by ${r.interpreter}`);
     }
   }
