@@ -46,11 +46,14 @@ build/$(1)/dragomanctl: build/$(1)/src/ctl/dragomanctl.o build/$(1)/libdragoman.
 build/$(1)/tests/%: tests/%.c build/$(1)/libdragoman.a
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(BASE_CFLAGS) $(2) $$(PKG_CFLAGS) -Itests -o $$@ $$< build/$(1)/libdragoman.a $$(PKG_LIBS) $$(CMOCKA_LIBS)
--include $$($(1)_OBJS:.o=.d)
 endef
 
 $(eval $(call flavour,plain,$(PLAIN_CFLAGS)))
 $(eval $(call flavour,asan,$(ASAN_CFLAGS)))
+
+# Every object's and test's header dependencies (the programs' mains and the
+# tests too, not only the library), so a changed header rebuilds all its users.
+-include $(shell find build -name '*.d' 2>/dev/null)
 
 UNIT_PLAIN := $(patsubst tests/%.c,build/plain/tests/%,$(UNIT_SRCS))
 UNIT_ASAN := $(patsubst tests/%.c,build/asan/tests/%,$(UNIT_SRCS))

@@ -26,6 +26,7 @@ typedef struct dm_config {
     int match_scan;           /* match_scan: free interpreters read per match, 8..10000, default 256 */
     size_t max_message;       /* max_message: bytes per WebSocket message / HTTP body, 1024..1048576, default 65536 */
     char timezone[64];        /* timezone: the deployment's zone for reports, e.g. Europe/Helsinki; default UTC */
+    int notes_retention_days; /* notes_retention: days after a request closes before its free text is removed, 1..36500, default 365 */
     bool help;                /* --help was given: print dm_config_usage and exit 0 */
 } dm_config;
 

@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dragoman/config.h"
 #include "dragoman/registry.h"
+#include "dragoman/report.h"
 #include "dragoman/store.h"
 #include "dragoman/token.h"
 
@@ -25,6 +27,10 @@ static const char usage[] =
     "  token issue clinic|interpreter|coordinator ID   prints a new token (shown once)\n"
     "  token revoke TOKEN\n"
     "  token revoke-all clinic|interpreter|coordinator ID\n"
+    "  report hours|speed|fill|supply|fairness|feedback|sessions|requests --from DATE --to DATE\n"
+    "         [--by DIM] [--per day|week|month] [--language L] [--institution ID] [--interpreter ID]\n"
+    "         [--table NAME] [--csv|--json]   a report (proto/README.md, \"Reports\"), dates YYYY-MM-DD\n"
+    "  report purge --days N   remove the free text of requests closed N or more days ago\n"
     "\n"
     "Interpreter JSON: {\"name\":\"Amal\",\"languages\":{\"ar\":\"certified\"},\"gender\":\"female\",\n"
     "  \"modalities\":[\"phone\",\"video\"],\"specialties\":[\"mental_health\"],\"area\":\"north\",\"active\":true}\n"
@@ -181,6 +187,102 @@ static int cmd_token(ctl *c, int argc, char **argv)
     return 0;
 }
 
+/* Appends "&key=value" with value percent-encoded, as an HTTP query would carry it. */
+static void query_add(char *qs, size_t cap, const char *key, const char *value)
+{
+    size_t n = strlen(qs);
+    n += (size_t)snprintf(qs + n, n < cap ? cap - n : 0, "%s%s=", n ? "&" : "", key);
+    for (const unsigned char *p = (const unsigned char *)value; *p && n + 4 < cap; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("-._~", *p))
+            qs[n++] = (char)*p;
+        else
+            n += (size_t)snprintf(qs + n, cap - n, "%%%02X", *p);
+    }
+    qs[n < cap ? n : cap - 1] = '\0';
+}
+
+/* --key value options into a query string; --csv and --json pick the format. */
+static bool report_options(int argc, char **argv, char *qs, size_t cap, dm_report_format *fmt)
+{
+    *fmt = DM_REPORT_TEXT;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--csv") == 0 || strcmp(argv[i], "--json") == 0) {
+            *fmt = argv[i][2] == 'c' ? DM_REPORT_CSV : DM_REPORT_JSON;
+        } else if (strncmp(argv[i], "--", 2) == 0 && i + 1 < argc) {
+            query_add(qs, cap, argv[i] + 2, argv[i + 1]);
+            i++;
+        } else {
+            fail("report: unexpected \"%s\"%s", argv[i], "");
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool report_steps(ctl *c, dm_report *r)
+{
+    const char *script;
+    int argc;
+    const char *const *argv;
+    while (dm_report_step(r, &script, &argc, &argv)) {
+        redisReply *reply = run(c, script, argc, (const char **)argv);
+        bool ok = reply && dm_report_feed(r, reply);
+        if (reply && !ok)
+            fail("report: unexpected reply from %s%s", script, "");
+        freeReplyObject(reply);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+static int cmd_purge(ctl *c, int argc, char **argv)
+{
+    if (argc != 2 || strcmp(argv[0], "--days") != 0 || strspn(argv[1], "0123456789") != strlen(argv[1]))
+        return fail("report purge: expected --days N%s%s", "", "");
+    long long total = 0, n;
+    do {
+        const char *args[] = {argv[1], "500"};
+        redisReply *r = run(c, "report_purge", 2, args);
+        if (!r)
+            return 1;
+        n = r->integer;
+        total += n;
+        freeReplyObject(r);
+    } while (n == 500);
+    printf("%lld requests purged\n", total);
+    return 0;
+}
+
+/* Reports read Redis directly, in the configured time zone, like the server. */
+static int cmd_report(ctl *c, int argc, char **argv)
+{
+    if (strcmp(argv[0], "purge") == 0)
+        return cmd_purge(c, argc - 1, argv + 1);
+    dm_report_kind kind;
+    if (!dm_report_kind_parse(argv[0], &kind))
+        return fail("report: unknown report \"%s\"%s", argv[0], "");
+    char qs[1024] = "", field[24], err[200];
+    dm_report_format fmt;
+    dm_report_query q;
+    if (!report_options(argc - 1, argv + 1, qs, sizeof qs, &fmt))
+        return 2;
+    if (!dm_report_parse(kind, qs, &q, field, err, sizeof err))
+        return fail("report: %s%s", err, "");
+    q.format = fmt;
+    setenv("TZ", c->cfg.timezone, 1);
+    tzset();
+    dm_report *r = dm_report_new(&q);
+    size_t len = 0;
+    char *text = r && report_steps(c, r) ? dm_report_render(r, c->cfg.timezone, &len) : NULL;
+    dm_report_free(r);
+    if (!text)
+        return fail("report: not made (out of memory or storage failed)%s%s", "", "");
+    fwrite(text, 1, len, stdout);
+    free(text);
+    return 0;
+}
+
 static int dispatch(ctl *c, int argc, char **argv)
 {
     if (argc == 4 && strcmp(argv[0], "put") == 0)
@@ -191,6 +293,8 @@ static int dispatch(ctl *c, int argc, char **argv)
         return cmd_list(c, argv[1]);
     if (argc >= 2 && strcmp(argv[0], "token") == 0)
         return cmd_token(c, argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[0], "report") == 0)
+        return cmd_report(c, argc - 1, argv + 1);
     fputs(usage, stderr);
     return 2;
 }

@@ -72,6 +72,8 @@ static const setting settings[] = {
      "largest WebSocket message or HTTP body (1024..1048576)"},
     {"timezone", KIND_STR, FIELD(timezone), 0, 0, check_timezone, "UTC", "ZONE",
      "the deployment's time zone for reports, e.g. Europe/Helsinki (a name under " ZONEINFO_DIR ")"},
+    {"notes_retention", KIND_INT, FIELD(notes_retention_days), 1, 36500, NULL, "365", "DAYS",
+     "days after a request closes before its free text (notes, comments, reasons) is removed; counts stay (1..36500)"},
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])

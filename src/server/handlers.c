@@ -8,6 +8,7 @@
 
 #include "dragoman/clock.h"
 #include "dragoman/log.h"
+#include "dragoman/report.h"
 #include "dragoman/token.h"
 #include "handlers.h"
 
@@ -201,7 +202,7 @@ static void run_presence(dm_hctx *h, const char *action)
 {
     dm_num grace = dm_grace(h->srv);
     snprintf(h->ref, sizeof h->ref, "%s", strcmp(action, "hb") == 0 ? "p" : "s");
-    const char *argv[] = {h->actor.subject, action, grace.s, NULL};
+    const char *argv[] = {h->actor.subject, action, grace.s, dm_report_zone_arg(dm_now_ms()), NULL};
     dm_hctx_run(h, "presence", argv, on_presence);
 }
 

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dragoman/clock.h"
 #include "dragoman/log.h"
+#include "dragoman/report.h"
 #include "handlers.h"
 
 typedef struct { char s[64]; } states;
@@ -86,7 +88,8 @@ void dm_handle_cancel(dm_hctx *h, const dm_msg *msg)
     states from = from_states(DM_REV_CANCEL);
     dm_num grace = dm_grace(h->srv);
     const char *reason = msg->u.ref.reason[0] ? msg->u.ref.reason : "cancelled";
-    const char *argv[] = {msg->u.ref.request, dm_role_name(h->actor.role), h->actor.subject, reason, from.s, grace.s, NULL};
+    const char *argv[] = {msg->u.ref.request, dm_role_name(h->actor.role), h->actor.subject, reason, from.s, grace.s,
+                          dm_report_zone_arg(dm_now_ms()), NULL};
     dm_hctx_run(h, "cancel", argv, on_cancelled);
 }
 
@@ -178,7 +181,8 @@ void dm_handle_accept(dm_hctx *h, const dm_msg *msg)
 {
     states from = from_states(DM_REV_ACCEPT);
     dm_num grace = dm_grace(h->srv);
-    const char *argv[] = {msg->u.offer.offer, h->actor.subject, from.s, grace.s, NULL};
+    const char *argv[] = {msg->u.offer.offer, h->actor.subject, from.s, grace.s, dm_report_zone_arg(dm_now_ms()),
+                          NULL};
     dm_hctx_run(h, "accept", argv, on_accepted);
 }
 
@@ -203,7 +207,8 @@ void dm_handle_decline(dm_hctx *h, const dm_msg *msg)
 {
     dm_num grace = dm_grace(h->srv);
     h->srv->counters.offers_declined++;
-    const char *argv[] = {msg->u.offer.offer, h->actor.subject, msg->u.offer.reason, grace.s, NULL};
+    const char *argv[] = {msg->u.offer.offer, h->actor.subject, msg->u.offer.reason, grace.s,
+                          dm_report_zone_arg(dm_now_ms()), NULL};
     dm_hctx_run(h, "decline", argv, on_handed_back);
 }
 
@@ -243,7 +248,7 @@ void dm_handle_session(dm_hctx *h, const dm_msg *msg)
     states from = from_states(start ? DM_REV_START : DM_REV_END);
     dm_num grace = dm_grace(h->srv);
     const char *argv[] = {msg->u.ref.request, dm_role_name(h->actor.role), h->actor.subject, start ? "start" : "end",
-                          from.s, grace.s, NULL};
+                          from.s, grace.s, dm_report_zone_arg(dm_now_ms()), NULL};
     dm_hctx_run(h, "session", argv, on_session);
 }
 
@@ -277,6 +282,7 @@ void dm_handle_correct(dm_hctx *h, const dm_msg *msg)
 {
     dm_num started = dm_num_of((long long)msg->u.correct.started_at);
     dm_num ended = dm_num_of((long long)msg->u.correct.ended_at);
-    const char *argv[] = {msg->u.correct.request, h->actor.subject, started.s, ended.s, msg->u.correct.reason, NULL};
+    const char *argv[] = {msg->u.correct.request, h->actor.subject, started.s, ended.s, msg->u.correct.reason,
+                          dm_report_zone_arg(dm_now_ms()), NULL};
     dm_hctx_run(h, "correct", argv, on_corrected);
 }

@@ -18,6 +18,7 @@ typedef struct http_call {
     uint64_t conn;
     char method[8];
     char path[256];
+    char query[512];
     char *body;
     size_t len;
 } http_call;
@@ -217,6 +218,10 @@ static void route(http_call *c, const dm_actor *actor)
         my_hours(c->srv, actor, &to);
         return;
     }
+    if (strncmp(c->path, "/api/reports/", 13) == 0) {
+        dm_report_http(c->srv, actor, &to, c->method, c->path + 13, c->query);
+        return;
+    }
     if (strncmp(c->path, "/api/admin/", 11) == 0) {
         dm_proto_error err;
         cJSON *body = c->len ? dm_proto_parse(c->body, c->len, &err) : NULL;
@@ -285,6 +290,7 @@ void dm_http_handle(dm_server *srv, const dm_net_event *ev)
     c->conn = ev->conn;
     snprintf(c->method, sizeof c->method, "%s", ev->method);
     snprintf(c->path, sizeof c->path, "%s", ev->path);
+    snprintf(c->query, sizeof c->query, "%s", ev->query);
     memcpy(c->body, ev->data ? ev->data : "", ev->len);
     c->body[ev->len] = '\0';
     c->len = ev->len;

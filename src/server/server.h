@@ -126,6 +126,12 @@ void dm_tick_stop(dm_server *srv);
 /* http.c: the HTTP API. */
 void dm_http_handle(dm_server *srv, const dm_net_event *ev);
 
+/* http_report.c: GET /api/reports/KIND (path is KIND, query the query string),
+ * and the retention purge of free text older than days, which the clock runs. */
+void dm_report_http(dm_server *srv, const dm_actor *actor, const dm_reply_to *to, const char *method,
+                    const char *path, const char *query);
+void dm_report_purge(dm_server *srv, int days);
+
 /* admin.c: registry writes, shared by the admin API and the demo loader. */
 void dm_admin_handle(dm_server *srv, const dm_actor *actor, const dm_reply_to *to, const char *method,
                      const char *path, const cJSON *body);

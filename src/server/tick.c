@@ -12,11 +12,15 @@
 
 #include "dragoman/clock.h"
 #include "dragoman/log.h"
+#include "dragoman/report.h"
 #include "handlers.h"
 
 #define TICK_MS 250
 #define TICK_LIMIT "200"
 #define HELLO_TIMEOUT_MS 10000
+/* The retention purge: hourly, the first a little after start-up. */
+#define PURGE_TICKS (3600 * 1000 / TICK_MS)
+#define PURGE_FIRST_TICK 20
 
 typedef struct alert_call {
     dm_server *srv;
@@ -131,14 +135,17 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     dm_server *srv = arg;
     if (++srv->ticks % 4 == 0)
         dm_conns_each(srv->conns, close_silent, srv);
+    if (srv->ticks % PURGE_TICKS == PURGE_FIRST_TICK && dm_store_up(srv->store))
+        dm_report_purge(srv, srv->cfg->notes_retention_days);
     if (srv->tick_running || !dm_store_up(srv->store))
         return;
     dm_num grace = dm_grace(srv);
     dm_num unfilled = dm_num_of((long long)srv->cfg->unfilled_after_s * 1000);
     dm_num esc = dm_num_of((long long)srv->cfg->escalate_after_s * 1000);
-    const char *argv[] = {grace.s, unfilled.s, TICK_LIMIT, esc.s};
-    size_t lens[] = {strlen(grace.s), strlen(unfilled.s), strlen(TICK_LIMIT), strlen(esc.s)};
-    srv->tick_running = dm_store_run(srv->store, "tick", 4, argv, lens, on_tick, srv);
+    const char *zone = dm_report_zone_arg(dm_now_ms());
+    const char *argv[] = {grace.s, unfilled.s, TICK_LIMIT, esc.s, zone};
+    size_t lens[] = {strlen(grace.s), strlen(unfilled.s), strlen(TICK_LIMIT), strlen(esc.s), strlen(zone)};
+    srv->tick_running = dm_store_run(srv->store, "tick", 5, argv, lens, on_tick, srv);
 }
 
 bool dm_tick_start(dm_server *srv)

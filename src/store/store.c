@@ -109,15 +109,24 @@ static const char *embedded_script(const char *name)
     return NULL;
 }
 
+/* Every script is the shared files (names starting with '_', in name order,
+ * so _prelude comes first) followed by its own text. */
 char *dm_store_script_text(const char *name)
 {
-    const char *prelude = embedded_script("_prelude"), *body = embedded_script(name);
-    if (!prelude || !body || name[0] == '_')
+    const char *body = embedded_script(name);
+    if (!body || name[0] == '_' || !embedded_script("_prelude"))
         return NULL;
-    size_t n = strlen(prelude) + strlen(body) + 2;
-    char *text = malloc(n);
-    if (text)
-        snprintf(text, n, "%s\n%s", prelude, body);
+    size_t n = strlen(body) + 1;
+    for (const dm_embedded *e = dm_script_sources; e->name; e++)
+        if (e->name[0] == '_')
+            n += strlen(e->text) + 1;
+    char *text = malloc(n), *at = text;
+    if (!text)
+        return NULL;
+    for (const dm_embedded *e = dm_script_sources; e->name; e++)
+        if (e->name[0] == '_')
+            at += sprintf(at, "%s\n", e->text);
+    strcpy(at, body);
     return text;
 }
 

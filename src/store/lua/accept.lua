@@ -1,6 +1,6 @@
 -- An interpreter accepts an offer: the first accept wins, the request's other
 -- pending offers are withdrawn in the same step.
--- ARGV: offer id, interpreter id, states ACCEPT is allowed from, heartbeat grace ms.
+-- ARGV: offer id, interpreter id, states ACCEPT is allowed from, heartbeat grace ms, report zone.
 -- Returns {request hash, {withdrawn offer id, interpreter id, ...}}.
 local oid, iid, from, grace = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local ok = P .. 'o:' .. oid
@@ -24,4 +24,5 @@ redis.call('HSET', rk, 'state', 'assigned', 'interpreter', iid, 'interp_name', r
 redis.call('ZREM', P .. 'q:' .. rh.language, rid)
 redis.call('ZREM', P .. 'rt', rid)
 local withdrawn = withdraw_all(rid, 'taken', grace)
+rep_event(iid, 'accepted', rep_zone(ARGV[5]))
 return {redis.call('HGETALL', rk), withdrawn}

@@ -1,5 +1,6 @@
 -- A clinic (its own requests) or a coordinator cancels a request.
--- ARGV: request id, actor role, actor id, reason, states CANCEL is allowed from, grace ms.
+-- ARGV: request id, actor role, actor id, reason, states CANCEL is allowed from, grace ms,
+-- report zone.
 -- Returns {request hash, {withdrawn offer id, interpreter id, ...}, freed interpreter or ""}.
 local rid, role, actor, reason, from, grace = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
 local rk = P .. 'r:' .. rid
@@ -17,4 +18,5 @@ end
 redis.call('HSET', rk, 'state', 'cancelled', 'cancelled_by', role .. ':' .. actor, 'cancel_stage', rh.state,
   'reason', reason, 'closed_at', NOW)
 request_close(rid, rh)
+rep_closed(rid, rep_zone(ARGV[7]))
 return {redis.call('HGETALL', rk), withdrawn, freed}

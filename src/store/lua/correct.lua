@@ -1,7 +1,7 @@
 -- A coordinator corrects an ended session's times. The first original times
 -- stay in orig_started_at/orig_ended_at, and every correction is appended to
 -- the request's audit list, so reports can show "corrected" and why.
--- ARGV: request id, coordinator id, started_at, ended_at, reason.
+-- ARGV: request id, coordinator id, started_at, ended_at, reason, report zone.
 -- Returns {request hash}.
 local rid, coord, started, ended, reason = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local rk = P .. 'r:' .. rid
@@ -18,4 +18,5 @@ redis.call('RPUSH', rk .. ':audit', cjson.encode({at = NOW, by = coord, reason =
   to = {started_at = started, ended_at = ended}}))
 redis.call('ZADD', P .. 'done', ended, rid)
 redis.call('ZADD', P .. 'idone:' .. rh.interpreter, ended, rid)
+rep_session_corrected(rid, rh, rep_zone(ARGV[6]))
 return {redis.call('HGETALL', rk)}

@@ -1,5 +1,5 @@
 -- An interpreter declines an offer; the request will not be offered to them again.
--- ARGV: offer id, interpreter id, reason, heartbeat grace ms.
+-- ARGV: offer id, interpreter id, reason, heartbeat grace ms, report zone.
 -- Returns {request hash}.
 local oid, iid, reason, grace = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local o = hgetall(P .. 'o:' .. oid)
@@ -9,4 +9,5 @@ if o.state ~= 'pending' then return fail('conflict', 'offer ' .. oid .. ' is ' .
 redis.call('SADD', P .. 'r:' .. o.request .. ':ex', iid)
 redis.call('HINCRBY', P .. 'i:' .. iid, 'declines', 1)
 offer_close(oid, 'declined', reason, grace)
+rep_event(iid, 'declined', rep_zone(ARGV[5]))
 return {redis.call('HGETALL', P .. 'r:' .. o.request)}

@@ -1,7 +1,8 @@
 -- Start or end of the session, by the clinic or the assigned interpreter. The
 -- end is written once: a request that is already ended is a conflict, so a
 -- session record is never counted twice.
--- ARGV: request id, actor role, actor id, "start" | "end", allowed-from states, grace ms.
+-- ARGV: request id, actor role, actor id, "start" | "end", allowed-from states, grace ms,
+-- report zone (see _report.lua).
 -- Returns {request hash, freed interpreter or ""}.
 local rid, role, actor, action, from, grace = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
 local rk = P .. 'r:' .. rid
@@ -22,4 +23,5 @@ free_sync(rh.interpreter, grace)
 request_close(rid, rh)
 redis.call('ZADD', P .. 'done', NOW, rid)
 redis.call('ZADD', P .. 'idone:' .. rh.interpreter, NOW, rid)
+rep_session_ended(rid, rep_zone(ARGV[7]))
 return {redis.call('HGETALL', rk), rh.interpreter}

@@ -1,7 +1,7 @@
 -- Everything that happens by the clock, run by every server a few times a
 -- second; being one script, two servers never expire or escalate twice.
 -- ARGV: heartbeat grace ms, unfilled_after ms, at most how many of each to
--- handle, escalate_after ms.
+-- handle, escalate_after ms, report zone (see _report.lua).
 -- Returns {{expired offer id, interpreter id, request id, ...},
 --          {escalated request id, ...},
 --          {unfilled request id, withdrawn offer id, interpreter id, ..., "" ...},
@@ -9,6 +9,7 @@
 --          {scheduled request id now to be offered, ...}}.
 local grace, unfilled_after, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local esc = tonumber(ARGV[4])
+local zone = rep_zone(ARGV[5])
 
 local released = {}
 for _, rid in ipairs(redis.call('ZRANGEBYSCORE', P .. 'sched', '-inf', NOW, 'LIMIT', 0, limit)) do
@@ -27,6 +28,7 @@ for _, oid in ipairs(redis.call('ZRANGEBYSCORE', P .. 'deadlines', '-inf', NOW, 
   if rid and iid then redis.call('SADD', P .. 'r:' .. rid .. ':ex', iid) end
   if offer_close(oid, 'expired', 'deadline', grace) then
     redis.call('HINCRBY', P .. 'i:' .. iid, 'expiries', 1)
+    rep_event(iid, 'expired', zone)
     expired[#expired + 1] = oid
     expired[#expired + 1] = iid
     expired[#expired + 1] = rid
@@ -58,6 +60,7 @@ for _, rid in ipairs(redis.call('ZRANGEBYSCORE', P .. 'rt', '-inf', NOW, 'LIMIT'
     unfilled[#unfilled + 1] = ''
     redis.call('HSET', rk, 'state', 'unfilled', 'reason', unfilled_reason(rh), 'closed_at', NOW)
     request_close(rid, rh)
+    rep_closed(rid, zone)
   end
 end
 
@@ -65,6 +68,7 @@ local stale = {}
 for _, iid in ipairs(redis.call('ZRANGEBYSCORE', P .. 'hb', '-inf', NOW - grace, 'LIMIT', 0, limit)) do
   redis.call('ZREM', P .. 'hb', iid)
   free_sync(iid, grace)
+  rep_presence_lost(iid, zone)
   stale[#stale + 1] = iid
 end
 return {expired, escalated, unfilled, stale, released}

@@ -13,8 +13,8 @@
 
 static const char *const setting_names[] = {
     "listen", "redis", "data_dir", "web_root", "redis_server", "demo", "log_level", "offer_fanout",
-    "offer_timeout", "heartbeat_grace", "escalate_after", "unfilled_after", "match_scan", "max_message",
-    "timezone",
+    "offer_timeout", "heartbeat_grace", "escalate_after", "unfilled_after", "scheduled_lead", "match_scan",
+    "max_message", "timezone", "notes_retention",
 };
 #define NNAMES (sizeof setting_names / sizeof setting_names[0])
 
@@ -194,6 +194,7 @@ static void test_shipped_file_equals_defaults(void **state)
         {"log_level", "error"},      {"offer_fanout", "7"},      {"offer_timeout", "7"},
         {"heartbeat_grace", "7"},    {"escalate_after", "7"},    {"unfilled_after", "70"},
         {"match_scan", "9"},         {"max_message", "2048"},    {"timezone", "Europe/Helsinki"},
+        {"scheduled_lead", "9"},     {"notes_retention", "9"},
     };
     assert_int_equal(sizeof others / sizeof others[0], NNAMES);
     for (size_t i = 0; i < NNAMES; i++)

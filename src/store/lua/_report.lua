@@ -1,0 +1,212 @@
+-- Report aggregates, prepended after _prelude.lua to every script (see
+-- src/store/store.c). The scripts that end, correct, cancel or give up a
+-- request, and those that track presence, call these in the same atomic step,
+-- so the figures can never disagree with the records or count twice.
+-- Layout and meaning: proto/README.md, "Reports". Days are the deployment's
+-- local days, "YYYYMMDD".
+local RP = P .. 'rep:'
+
+-- The zone as the server passes it: "since_s:offset_s,..." ascending (see
+-- dm_report_zone_arg); absent means UTC.
+local function rep_zone(spec)
+  local z = {}
+  for s, o in string.gmatch(spec or '', '(-?%d+):(-?%d+)') do z[#z + 1] = {tonumber(s) * 1000, tonumber(o) * 1000} end
+  if #z == 0 then z[1] = {0, 0} end
+  return z
+end
+
+-- Local wall-clock milliseconds of a UTC time.
+local function rep_local(z, t)
+  local off = z[1][2]
+  for i = 2, #z do
+    if t < z[i][1] then break end
+    off = z[i][2]
+  end
+  return t + off
+end
+
+-- Day key "YYYYMMDD" and hour 0..23 of a UTC time (civil_from_days, H. Hinnant).
+local function rep_day(z, t)
+  local loc = rep_local(z, t)
+  local days = math.floor(loc / 86400000)
+  local zd = days + 719468
+  local era = math.floor(zd / 146097)
+  local doe = zd - era * 146097
+  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524) - math.floor(doe / 146096)) / 365)
+  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+  local mp = math.floor((5 * doy + 2) / 153)
+  local d = doy - math.floor((153 * mp + 2) / 5) + 1
+  local m = mp < 10 and mp + 3 or mp - 9
+  local y = yoe + era * 400 + (m <= 2 and 1 or 0)
+  return string.format('%04d%02d%02d', y, m, d), math.floor(loc / 3600000) % 24
+end
+
+-- The value a request has in a report dimension ("-" when it has none).
+local function rep_val(h, dim)
+  if dim == 'all' then return '-' end
+  local v = h[dim]
+  if not v or v == '' then return '-' end
+  return v
+end
+
+-- A duration as 4 bytes, big-endian, whole milliseconds clamped to 0..2^32-1.
+local function rep_u32(ms)
+  local v = math.max(0, math.min(4294967295, math.floor(ms)))
+  return string.char(math.floor(v / 16777216) % 256, math.floor(v / 65536) % 256, math.floor(v / 256) % 256, v % 256)
+end
+
+-- Removes one 4-byte record equal to rec from a packed list.
+local function rep_unappend(key, rec)
+  local s = redis.call('GET', key) or ''
+  local at = 1
+  while true do
+    local i = string.find(s, rec, at, true)
+    if not i then return end
+    if (i - 1) % 4 == 0 then
+      redis.call('SET', key, string.sub(s, 1, i - 1) .. string.sub(s, i + 4))
+      return
+    end
+    at = i + 1
+  end
+end
+
+local REP_HOUR_DIMS = {'all', 'language', 'clinic', 'interpreter', 'modality', 'specialty'}
+
+-- Counts (sign 1) or uncounts (sign -1) an ended session in the hours of a
+-- day, one hash per dimension so a report reads only the one it groups by.
+local function rep_hours(rid, h, day, secs, sign)
+  local amount = sign > 0 and secs or 0 - secs -- never -0, which Redis refuses as an integer
+  for _, dim in ipairs(REP_HOUR_DIMS) do
+    local key, f = RP .. 'h:' .. day .. ':' .. dim, rep_val(h, dim) .. ':'
+    redis.call('HINCRBY', key, f .. 'n', sign)
+    redis.call('HINCRBY', key, f .. 's', amount)
+    if h.corrected == '1' then redis.call('HINCRBY', key, f .. 'c', sign) end
+  end
+  redis.call(sign > 0 and 'SADD' or 'SREM', RP .. 'ss:' .. day, rid)
+end
+
+-- A session counts whole, in whole seconds (rounded), on the local day it started.
+local function rep_count_session(rid, z)
+  local rk = P .. 'r:' .. rid
+  local h = hgetall(rk)
+  local start = tonumber(h.started_at)
+  local secs = math.floor((tonumber(h.ended_at) - start + 500) / 1000)
+  local day = rep_day(z, start)
+  rep_hours(rid, h, day, secs, 1)
+  redis.call('HSET', rk, 'rep_day', day, 'rep_s', secs)
+  return h
+end
+
+local REP_SPEED = {{'offer', 'first_offer_at'}, {'accept', 'accepted_at'}, {'start', 'started_at'}}
+local REP_SPEED_DIMS = {'language', 'clinic'}
+
+local function rep_speed_key(day, metric, h, dim)
+  return RP .. 's:' .. day .. ':' .. metric .. ':' .. dim .. ':' .. rep_val(h, dim)
+end
+
+-- Times from creation to first offer, acceptance and start of an urgent request.
+local function rep_speed(h, day)
+  local created = tonumber(h.created_at)
+  for _, m in ipairs(REP_SPEED) do
+    local t = tonumber(h[m[2]] or '0')
+    if t > 0 then
+      for _, dim in ipairs(REP_SPEED_DIMS) do
+        redis.call('APPEND', rep_speed_key(day, m[1], h, dim), rep_u32(t - created))
+      end
+    end
+  end
+end
+
+-- Fill counters, hour-of-day demand and the indexes of a request that just
+-- closed (ended, cancelled or unfilled), all on the local day it was created.
+local function rep_closed(rid, z)
+  local rk = P .. 'r:' .. rid
+  local h = hgetall(rk)
+  local day, hour = rep_day(z, tonumber(h.created_at))
+  local what = {'closed', h.state}
+  if h.state == 'cancelled' then
+    what[#what + 1] = 'cancel:' .. string.match(h.cancelled_by or '', '^[^:]*') .. ':' .. (h.cancel_stage or '')
+  elseif h.state == 'unfilled' then
+    what[#what + 1] = 'unfilled:' .. (h.reason or '')
+  end
+  if h.escalated == '1' then what[#what + 1] = 'escalated' end
+  if h.urgency == 'now' then what[#what + 1] = 'urgent' end
+  for _, dim in ipairs({'all', 'language', 'clinic'}) do
+    local fk, f = RP .. 'f:' .. day .. ':' .. dim, rep_val(h, dim) .. ':'
+    for _, w in ipairs(what) do redis.call('HINCRBY', fk, f .. w, 1) end
+  end
+  local pf = string.format('%s:%02d:', h.language, hour)
+  redis.call('HINCRBY', RP .. 'p:' .. day, pf .. 'req', 1)
+  if h.state == 'unfilled' then redis.call('HINCRBY', RP .. 'p:' .. day, pf .. 'unf', 1) end
+  if h.urgency == 'now' then rep_speed(h, day) end
+  redis.call('SADD', RP .. 'rq:' .. day, rid)
+  redis.call('ZADD', RP .. 'closed', tonumber(h.closed_at or NOW), rid)
+  redis.call('HSET', rk, 'rep_cday', day)
+end
+
+-- session.lua: an ended session counts in the hours and closes its request.
+local function rep_session_ended(rid, z)
+  rep_count_session(rid, z)
+  rep_closed(rid, z)
+end
+
+-- correct.lua: the minutes move from the old start day to the new one, and
+-- the time to start of an urgent request follows the corrected start.
+local function rep_session_corrected(rid, before, z)
+  if before.rep_day then rep_hours(rid, before, before.rep_day, tonumber(before.rep_s), -1) end
+  local h = rep_count_session(rid, z)
+  if not before.rep_cday or before.urgency ~= 'now' then return end
+  local created = tonumber(before.created_at)
+  for _, dim in ipairs(REP_SPEED_DIMS) do
+    local key = rep_speed_key(before.rep_cday, 'start', before, dim)
+    rep_unappend(key, rep_u32(tonumber(before.started_at) - created))
+    redis.call('APPEND', key, rep_u32(tonumber(h.started_at) - created))
+  end
+end
+
+-- An interpreter's accept, decline or expiry, on the local day it happened.
+local function rep_event(iid, what, z)
+  redis.call('HINCRBY', RP .. 'f:' .. rep_day(z, NOW) .. ':interpreter', iid .. ':' .. what, 1)
+end
+
+-- Credits available time [a, b) to each language of an interpreter, split at
+-- local hour boundaries.
+local function rep_avail_credit(langs, a, b, z)
+  while a < b do
+    local loc = rep_local(z, a)
+    local stop = math.min(b, a + 3600000 - loc % 3600000)
+    local day, hour = rep_day(z, a)
+    for _, lang in ipairs(langs) do
+      redis.call('HINCRBY', RP .. 'p:' .. day, string.format('%s:%02d:av', lang, hour), stop - a)
+    end
+    a = stop
+  end
+end
+
+-- presence.lua: available time is credited up to now at every presence change
+-- and heartbeat (only up to the last heartbeat when that one was stale), and
+-- counting restarts while the interpreter stays available. av_at on the
+-- interpreter marks where the uncredited time begins.
+local function rep_presence(iid, before, grace, z)
+  local ik = P .. 'i:' .. iid
+  local since = tonumber(before.av_at or '')
+  if since then
+    local last = tonumber(before.hb or '0')
+    rep_avail_credit(langs_of(before), since, last >= NOW - grace and NOW or last, z)
+  end
+  if redis.call('HGET', ik, 'status') == 'available' then
+    redis.call('HSET', ik, 'av_at', NOW)
+  else
+    redis.call('HDEL', ik, 'av_at')
+  end
+end
+
+-- tick.lua: heartbeats stopped; the time up to the last one counts.
+local function rep_presence_lost(iid, z)
+  local ik = P .. 'i:' .. iid
+  local ih = hgetall(ik)
+  local since = tonumber(ih.av_at or '')
+  if not since then return end
+  rep_avail_credit(langs_of(ih), since, tonumber(ih.hb or '0'), z)
+  redis.call('HDEL', ik, 'av_at')
+end
