@@ -44,14 +44,17 @@ static const char *method_name(int meth)
 
 /* lws thread. lws has already percent-decoded the arguments and split them at '&', so
  * the query is rebuilt, percent-encoding every byte that could be misread
- * ('&', '%', '+', '#', ...): the application decodes it exactly once. */
+ * ('&', '%', '+', '#', ...): the application decodes it exactly once. Empty
+ * arguments are dropped: lws turns a trailing '&' into an argument "/". */
 static int copy_query(struct lws *wsi, char *dst, size_t cap)
 {
     static const char hex[] = "0123456789ABCDEF";
     char frag[512];
     size_t o = 0;
     for (int i = 0; lws_hdr_copy_fragment(wsi, frag, sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i) >= 0; i++) {
-        if (i > 0 && o < cap)
+        if (frag[0] == '\0' || strcmp(frag, "/") == 0)
+            continue;
+        if (o > 0 && o < cap)
             dst[o++] = '&';
         for (const unsigned char *s = (const unsigned char *)frag; *s && o + 3 < cap; s++) {
             if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
