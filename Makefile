@@ -58,7 +58,7 @@ $(eval $(call flavour,asan,$(ASAN_CFLAGS)))
 UNIT_PLAIN := $(patsubst tests/%.c,build/plain/tests/%,$(UNIT_SRCS))
 UNIT_ASAN := $(patsubst tests/%.c,build/asan/tests/%,$(UNIT_SRCS))
 
-.PHONY: all deps build asan run test unit unit-asan integration integration-asan browser-deps install clean
+.PHONY: all deps build asan run test unit unit-asan integration integration-asan browser browser-deps install clean
 .DEFAULT_GOAL := all
 
 all: bin/dragomand bin/dragomanctl
@@ -112,10 +112,21 @@ integration-asan: asan tests/node_modules/.installed
 	DRAGOMAND=$(CURDIR)/build/asan/dragomand DRAGOMANCTL=$(CURDIR)/build/asan/dragomanctl DRAGOMAN_ASAN=1 \
 	  node --test --test-concurrency=1 tests/integration/
 
+# Browser tests drive Debian's Chromium (playwright-core downloads no browser).
+/usr/bin/chromium:
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi
+
+browser-deps: /usr/bin/chromium tests/node_modules/.installed
+
+browser: all browser-deps
+	DRAGOMAND=$(CURDIR)/bin/dragomand node --test --test-concurrency=1 tests/browser/
+
 test: deps
 	$(MAKE) all asan
 	$(MAKE) unit unit-asan
 	$(MAKE) integration integration-asan
+	$(MAKE) browser
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/dragoman/web $(DESTDIR)/etc/dragoman \

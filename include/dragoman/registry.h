@@ -17,6 +17,12 @@ typedef struct dm_registry_args {
     char langs[256], modalities[64], specialties[320], origins[4200];
 } dm_registry_args;
 
+/* The Redis key prefix of a kind: "i" for interpreter, "c" for clinic, "u"
+ * for coordinator; "" for an unknown kind. */
+const char *dm_registry_prefix(const char *kind);
+/* A revocation as announced on the event channel (target DM_REGISTRY_REVOKED):
+ * "t:HASH" for one token, "s:ROLE:ID" for all of a subject's. */
+#define DM_REGISTRY_REVOKED "!revoke"
 /* True for 1-32 characters of a-z, 0-9, '-' and '_', not starting with '-' or '_'. */
 bool dm_registry_valid_id(const char *id);
 /* Validates doc against its schema and fills out with the upsert script's

@@ -157,6 +157,16 @@ static int cmd_list(ctl *c, const char *what)
     return 0;
 }
 
+/* Running servers close the connections made with revoked tokens when told
+ * on their event channel (see dm_server_revoke). */
+static void announce_revoked(ctl *c, const char *what)
+{
+    char msg[256];
+    snprintf(msg, sizeof msg, "dragomanctl\t%s\t%s", DM_REGISTRY_REVOKED, what);
+    redisReply *r = redisCommand(c->redis, "PUBLISH dm:events %s", msg);
+    freeReplyObject(r);
+}
+
 static int cmd_token(ctl *c, int argc, char **argv)
 {
     char hash[65], tok[64];
@@ -173,11 +183,19 @@ static int cmd_token(ctl *c, int argc, char **argv)
         dm_token_hash(argv[1], hash);
         const char *args[] = {"revoke", hash};
         r = run(c, "token", 2, args);
+        char what[80];
+        snprintf(what, sizeof what, "t:%s", hash);
+        if (r)
+            announce_revoked(c, what);
     } else if (argc == 3 && strcmp(argv[0], "revoke-all") == 0) {
         const char *args[] = {"revoke_all", argv[1], argv[2]};
         r = run(c, "token", 3, args);
-        if (r)
+        char what[128];
+        snprintf(what, sizeof what, "s:%s:%s", argv[1], argv[2]);
+        if (r) {
+            announce_revoked(c, what);
             printf("%lld revoked\n", r->integer);
+        }
     } else {
         return fail("token: expected issue ROLE ID, revoke TOKEN or revoke-all ROLE ID%s%s", "", "");
     }

@@ -54,6 +54,20 @@ static void on_token_issued(void *ud, redisReply *reply)
     free(h);
 }
 
+/* Redis has forgotten the token(s); connections already made with them must
+ * go too, on every server. */
+static void on_revoked(void *ud, redisReply *reply)
+{
+    dm_hctx *h = ud;
+    if (dm_hctx_failed(h, reply))
+        return;
+    dm_server_revoke(h->srv, h->ref);
+    cJSON *data = cJSON_CreateObject();
+    cJSON_AddNumberToObject(data, "count", (double)reply->integer);
+    dm_server_result(h->srv, &h->to, data);
+    free(h);
+}
+
 static void tokens(dm_hctx *h, const char *method, const char *rest, const cJSON *body)
 {
     dm_proto_error err;
@@ -78,13 +92,15 @@ static void tokens(dm_hctx *h, const char *method, const char *rest, const cJSON
     char hash[65];
     if (rest[0] && cJSON_IsString(token)) {
         dm_token_hash(token->valuestring, hash);
+        snprintf(h->ref, sizeof h->ref, "t:%s", hash);
         const char *argv[] = {"revoke", hash, NULL};
-        dm_hctx_run(h, "token", argv, on_admin_reply);
+        dm_hctx_run(h, "token", argv, on_revoked);
         return;
     }
     if (rest[0]) {
+        snprintf(h->ref, sizeof h->ref, "s:%s:%s", role->valuestring, subject->valuestring);
         const char *argv[] = {"revoke_all", role->valuestring, subject->valuestring, NULL};
-        dm_hctx_run(h, "token", argv, on_admin_reply);
+        dm_hctx_run(h, "token", argv, on_revoked);
         return;
     }
     char tok[DM_TOKEN_MAX];
@@ -111,7 +127,7 @@ static void registry(dm_hctx *h, const char *kind, const char *method, const cha
         return;
     }
     if (strcmp(method, "GET") == 0 && dm_registry_valid_id(id)) {
-        snprintf(key, sizeof key, "%c:%s", kind[0], id);
+        snprintf(key, sizeof key, "%s:%s", dm_registry_prefix(kind), id);
         const char *argv[] = {key, NULL};
         dm_hctx_run(h, "get", argv, on_admin_reply);
         return;

@@ -295,6 +295,7 @@ static void handle_hello(dm_hctx *h, const dm_msg *msg)
     }
     char hash[65];
     dm_token_hash(msg->u.hello.token, hash);
+    snprintf(c->token_hash, sizeof c->token_hash, "%s", hash);
     const char *argv[] = {hash, NULL};
     if (dm_hctx_run(h, "auth", argv, on_auth))
         c->authing = true;

@@ -10,6 +10,7 @@
 
 #include "dragoman/clock.h"
 #include "dragoman/log.h"
+#include "dragoman/registry.h"
 #include "dragoman/server.h"
 #include "server.h"
 
@@ -56,6 +57,42 @@ void dm_server_deliver(dm_server *srv, const char *target, char *msg)
     free(msg);
 }
 
+typedef struct revoke_match {
+    dm_server *srv;
+    const char *what;
+} revoke_match;
+
+static void close_if_revoked(dm_conn *c, void *ud)
+{
+    revoke_match *m = ud;
+    if (c->actor.role == DM_ROLE_NONE)
+        return;
+    char subject[DM_ID_MAX + 24];
+    snprintf(subject, sizeof subject, "s:%s:%s", dm_role_name(c->actor.role), c->actor.subject);
+    bool hit = (strncmp(m->what, "t:", 2) == 0 && strcmp(m->what + 2, c->token_hash) == 0) ||
+               strcmp(m->what, subject) == 0;
+    if (hit && m->srv->net)
+        dm_net_close(m->srv->net, c->id, 1008, "token revoked");
+}
+
+static void revoke_local(dm_server *srv, const char *what)
+{
+    revoke_match m = {srv, what};
+    dm_conns_each(srv->conns, close_if_revoked, &m);
+}
+
+void dm_server_revoke(dm_server *srv, const char *what)
+{
+    revoke_local(srv, what);
+    size_t n = strlen(srv->instance) + strlen(DM_REGISTRY_REVOKED) + strlen(what) + 3;
+    char *wire = malloc(n);
+    if (wire) {
+        snprintf(wire, n, "%s\t%s\t%s", srv->instance, DM_REGISTRY_REVOKED, what);
+        dm_store_publish(srv->store, wire, n - 1);
+    }
+    free(wire);
+}
+
 static void on_event_message(void *ud, const char *data, size_t len)
 {
     dm_server *srv = ud;
@@ -69,6 +106,16 @@ static void on_event_message(void *ud, const char *data, size_t len)
     char target[DM_ID_MAX + 8];
     memcpy(target, tab1 + 1, tlen);
     target[tlen] = '\0';
+    if (strcmp(target, DM_REGISTRY_REVOKED) == 0) {
+        char what[DM_ID_MAX + 80];
+        size_t wlen = len - (size_t)(tab2 + 1 - data);
+        if (wlen < sizeof what) {
+            memcpy(what, tab2 + 1, wlen);
+            what[wlen] = '\0';
+            revoke_local(srv, what);
+        }
+        return;
+    }
     deliver_local(srv, target, tab2 + 1, len - (size_t)(tab2 + 1 - data));
 }
 

@@ -35,6 +35,7 @@ typedef struct dm_conn {
     uint64_t id;
     dm_actor actor; /* role DM_ROLE_NONE until hello succeeds */
     bool authing;   /* a hello is in flight */
+    char token_hash[65]; /* of the token that said hello, so a revocation finds it */
     char origin[256];
     int64_t opened_ms;
     struct dm_conn *next;  /* bucket chain of the id table */
@@ -80,6 +81,9 @@ void dm_server_error(dm_server *srv, const dm_reply_to *to, dm_err_code code, co
 void dm_server_reject(dm_server *srv, const dm_reply_to *to, const dm_proto_error *err);
 /* Answers a client with the script error in reply, or "unavailable" when reply is NULL. */
 void dm_server_store_error(dm_server *srv, const dm_reply_to *to, const struct redisReply *reply);
+/* Closes this server's connections made with revoked tokens ("t:HASH" or
+ * "s:ROLE:ID") and tells the other servers to do the same. */
+void dm_server_revoke(dm_server *srv, const char *what);
 /* Called by the handlers once hello succeeds: the connection joins its delivery target. */
 void dm_server_bind(dm_server *srv, dm_conn *c);
 

@@ -7,6 +7,15 @@
 #include <stdio.h>
 #include <string.h>
 
+const char *dm_registry_prefix(const char *kind)
+{
+    if (strcmp(kind, "interpreter") == 0)
+        return "i";
+    if (strcmp(kind, "clinic") == 0)
+        return "c";
+    return strcmp(kind, "coordinator") == 0 ? "u" : "";
+}
+
 bool dm_registry_valid_id(const char *s)
 {
     size_t n = strlen(s);

@@ -47,12 +47,15 @@ describe('dragomanctl', () => {
     assert.equal(JSON.parse(got.out).state, 'searching');
   });
 
-  it('revoke-all: the token no longer says hello', T(), async () => {
+  it('revoke-all: an open connection is closed and the token no longer says hello', T(), async () => {
     assert.equal(ctl('put', 'interpreter', 'i-noor', NOOR).code, 0);
     const tok = ctl('token', 'issue', 'interpreter', 'i-noor').out.trim();
+    const open = await env.connect(tok, { label: 'noor' });
     const revoked = ctl('token', 'revoke-all', 'interpreter', 'i-noor');
     assert.equal(revoked.code, 0, revoked.err);
     assert.match(revoked.out, /^1 revoked/);
+    const info = await open.closed;
+    assert.equal(info.code, 1008);
     const c = await env.open({ label: 'revoked' });
     const r = await c.send({ type: 'hello', token: tok });
     assert.equal(r.code, 'not_authenticated');

@@ -170,11 +170,15 @@ describe('HTTP API', () => {
     const t1 = await issue();
     const t2 = await issue();
     const t3 = await issue();
-    assert.equal((await env.connect(t1, { label: 't1' })).user.role, 'clinic');
+    const open1 = await env.connect(t1, { label: 't1' });
+    assert.equal(open1.user.role, 'clinic');
+    const open2 = await env.connect(t2, { label: 't2' });
 
     let res = await env.http('POST', '/api/admin/tokens/revoke', { token: COORD, body: { token: t1 } });
     assert.equal(res.status, 200, res.text);
     assert.deepEqual(res.body, { count: 1 });
+    assert.equal((await open1.closed).code, 1008, 'a connection made with a revoked token is closed');
+    await open2.ok({ type: 'ping' });
     const c = await env.open();
     await c.fails({ type: 'hello', token: t1 }, 'not_authenticated');
     assertError(await env.http('GET', '/api/requests/r1', { token: t1 }), 401, 'not_authenticated');
@@ -183,8 +187,18 @@ describe('HTTP API', () => {
     res = await env.http('POST', '/api/admin/tokens/revoke', { token: COORD, body: { role: 'clinic', subject: 'c-east' } });
     assert.equal(res.status, 200, res.text);
     assert.ok(res.body.count >= 3, `the demo token and t2, t3: ${res.text}`);
+    assert.equal((await open2.closed).code, 1008);
     for (const t of [t2, t3, token('c-east')]) await c.fails({ type: 'hello', token: t }, 'not_authenticated');
     assert.equal((await env.clinic('c-north')).user.role, 'clinic', "other subjects' tokens still work");
+  });
+
+  it('admin: each registry reads its own entries', T(), async () => {
+    const coord = await env.http('GET', '/api/admin/coordinators/u-coord', { token: COORD });
+    assert.equal(coord.status, 200, coord.text);
+    assert.equal(coord.body.id, 'u-coord');
+    assertError(await env.http('GET', '/api/admin/coordinators/c-north', { token: COORD }), 404, 'not_found');
+    const clinic = await env.http('GET', '/api/admin/clinics/c-north', { token: COORD });
+    assert.equal(clinic.body.id, 'c-north');
   });
 
   it('admin: bad bodies and unknown subjects are refused; only coordinators may use it', T(), async () => {
