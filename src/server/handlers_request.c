@@ -257,6 +257,7 @@ static void on_feedback(void *ud, redisReply *reply)
     dm_hctx *h = ud;
     if (dm_hctx_failed(h, reply))
         return;
+    dm_push_request(h->srv, reply->element[0]);
     dm_server_result(h->srv, &h->to, cJSON_CreateObject());
     free(h);
 }
