@@ -138,3 +138,36 @@ install: all
 
 clean:
 	rm -rf build bin
+
+# Benchmarks and the dispatch simulator (bench/README.md). The simulator's
+# engine is a library of its own so that tests/unit/bench can link it: the
+# explicit test rules below take precedence over the generic one above.
+SIM_SRCS := $(sort $(wildcard bench/sim/*.c))
+
+define bench_flavour
+build/$(1)/libdmsim.a: $$(patsubst %.c,build/$(1)/%.o,$$(SIM_SRCS))
+	@rm -f $$@
+	ar rcs $$@ $$^
+build/$(1)/tests/unit/bench/test_sim: tests/unit/bench/test_sim.c build/$(1)/libdmsim.a build/$(1)/libdragoman.a
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(BASE_CFLAGS) $(2) $$(PKG_CFLAGS) -Itests -Ibench -o $$@ $$< build/$(1)/libdmsim.a \
+	  build/$(1)/libdragoman.a $$(PKG_LIBS) $$(CMOCKA_LIBS) -lm
+endef
+$(eval $(call bench_flavour,plain,$(PLAIN_CFLAGS)))
+$(eval $(call bench_flavour,asan,$(ASAN_CFLAGS)))
+
+.PHONY: simulate
+simulate: bench/simulate
+
+bench/simulate: build/plain/bench/simulate.o build/plain/libdmsim.a build/plain/libdragoman.a
+	$(CC) $(PLAIN_CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+LG_SRCS := $(sort $(wildcard bench/lg/*.c))
+bench/loadgen: build/plain/bench/loadgen.o $(patsubst %.c,build/plain/%.o,$(LG_SRCS)) build/plain/libdmsim.a \
+               build/plain/libdragoman.a
+	$(CC) $(PLAIN_CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+.PHONY: bench
+# The standard set (bench/run.sh): loopback only, bounded, stops by itself.
+bench: all bench/simulate bench/loadgen
+	bash bench/run.sh

@@ -1,0 +1,77 @@
+// The table of a bench run: reads the JSON files bench/run.sh wrote into DIR,
+// prints dragomand's figures beside their ceilings and the issue's targets,
+// and writes DIR/summary.json and DIR/summary.csv.
+//   node bench/summary.mjs DIR
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const dir = process.argv[2];
+const load = (name) => (existsSync(join(dir, `${name}.json`)) ? JSON.parse(readFileSync(join(dir, `${name}.json`))) : null);
+const [r100, r1000, sat, idle, storm] = ['rate100', 'rate1000', 'saturation', 'idle', 'storm'].map(load);
+const [n1000, nsat, nidle, redis] = ['node-rate1000', 'node-saturation', 'node-idle', 'redis-ceiling'].map(load);
+const [pilot, million] = ['sim-pilot', 'sim-million'].map(load);
+const [d1k, d1ksat, d1kscan] = ['diag-1k-rate1000', 'diag-1k-saturation', 'diag-1k-scan16-saturation'].map(load);
+const get = (o, path) => path.split('.').reduce((v, k) => (v == null ? undefined : v[k]), o);
+
+const rows = [];
+// value: dragomand's; ceiling: the peer's in the same run; lower: smaller is better.
+function row(scenario, figure, value, { ceiling, target, lower = true, unit = '' } = {}) {
+  if (value === undefined || value === null) return;
+  if (Number.isNaN(value)) { // a latency with no sample at all: nothing came back in time
+    rows.push({ scenario, figure, value: 'none', unit: '', ceiling, target, met: target === undefined ? '' : 'MISSED' });
+    return;
+  }
+  const ratio = ceiling ? value / ceiling : undefined;
+  const met = target === undefined ? '' : (lower ? value <= target : value >= target) ? 'met' : 'MISSED';
+  rows.push({ scenario, figure, value, unit, ceiling, ratio, target, met });
+}
+
+for (const [label, run, peer] of [['100 req/s', r100, null], ['1000 req/s', r1000, n1000]]) {
+  for (const q of ['p50', 'p90', 'p99', 'p999', 'max']) {
+    const target = label === '1000 req/s' && q === 'p99' ? 2 : undefined;
+    const none = get(run, 'dispatch.samples') === 0;
+    row(`${label}, ${get(run, 'connected')} conns`, `dispatch ${q}`, none ? NaN : get(run, `dispatch.${q}_ms`),
+      { ceiling: get(peer, `dispatch.${q}_ms`), target, unit: 'ms' });
+  }
+  row(`${label}`, 'accept p99', get(run, 'accept.p99_ms'), { ceiling: get(peer, 'accept.p99_ms'), unit: 'ms' });
+  row(`${label}`, 'withdraw p99', get(run, 'withdraw.p99_ms'), { ceiling: get(peer, 'withdraw.p99_ms'), unit: 'ms' });
+  row(`${label}`, 'cycles/s', get(run, 'cycles_per_s'), { ceiling: get(peer, 'cycles_per_s'), lower: false });
+}
+const cycles = get(sat, 'cycles_per_s');
+row('saturation', 'cycles/s vs redis-benchmark', cycles,
+  { ceiling: get(redis, 'cycle_ceiling_rps'), target: get(redis, 'cycle_ceiling_rps') / 2, lower: false });
+row('saturation', 'cycles/s vs ws (Node)', cycles, { ceiling: get(nsat, 'cycles_per_s'), lower: false });
+row('saturation', 'dispatch p99', get(sat, 'dispatch.p99_ms'), { ceiling: get(nsat, 'dispatch.p99_ms'), unit: 'ms' });
+row(`idle, ${get(idle, 'connected')} conns`, 'RSS per connection', get(idle, 'rss_per_connection_bytes'),
+  { ceiling: get(nidle, 'rss_per_connection_bytes'), target: 8192, unit: 'B' });
+row('idle', `connections held of ${get(idle, 'wanted')} asked`, get(idle, 'connected'),
+  { target: get(idle, 'wanted'), lower: false });
+row('storm', `all ${get(storm, 'connected')} back, from the new server listening`, get(storm, 'storm_after_listen_s'),
+  { target: 5, unit: 's' });
+row('storm', 'all back, from SIGTERM (stop + start + reconnect)', get(storm, 'storm_all_back_s'), { unit: 's' });
+row('storm', `requests lost of ${get(storm, 'storm_requests')}`, get(storm, 'storm_lost'), { target: 0 });
+row('redis memory', 'per open request', get(idle, 'redis_bytes_per_open_request'), { unit: 'B' });
+row('redis memory', 'per completed request', get(sat, 'redis_bytes_per_session'), { unit: 'B' });
+for (const s of ['candidates', 'offer', 'accept']) row('redis-benchmark', `${s}.lua /s`, get(redis, `${s}_rps`), { lower: false });
+row('diagnosis: 1,000 conns, 1000 req/s', 'dispatch p99',
+  get(d1k, 'dispatch.samples') === 0 ? NaN : get(d1k, 'dispatch.p99_ms'), { unit: 'ms' });
+row('diagnosis: 1,000 conns, 1000 req/s', 'cycles/s', get(d1k, 'cycles_per_s'), { lower: false });
+row('diagnosis: 1,000 conns, saturation', 'cycles/s', get(d1ksat, 'cycles_per_s'), { lower: false });
+row('diagnosis: 1,000 conns, match_scan 16', 'cycles/s', get(d1kscan, 'cycles_per_s'), { lower: false });
+row('diagnosis: 1,000 conns, match_scan 16', 'dispatch p99', get(d1kscan, 'dispatch.p99_ms'), { unit: 'ms' });
+const base = get(pilot, 'compare.0');
+row('simulator: pilot', 'met within 5 min', base && 100 * base.met_5min, { unit: '%', lower: false });
+row('simulator: pilot', 'Farsi evening staff for 95% in 5 min', get(pilot, 'staffing_answer'));
+row('simulator', '1M requests, wall time', get(million, 'run.wall_s'), { unit: 's' });
+
+const fmt = (v) => (v === undefined ? '' : typeof v === 'string' ? v : Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2));
+const head = ['scenario', 'figure', 'dragomand', 'ceiling', 'ratio', 'target', ''];
+const lines = rows.map((r) => [r.scenario, r.figure, fmt(r.value) + r.unit, r.ceiling === undefined ? '' : fmt(r.ceiling) + r.unit,
+  r.ratio === undefined ? '' : r.ratio.toFixed(2), r.target === undefined ? '' : fmt(r.target) + r.unit, r.met]);
+const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+for (const l of [head, ...lines]) console.log(l.map((c, i) => c.padEnd(widths[i])).join('  '));
+writeFileSync(join(dir, 'summary.json'), JSON.stringify(rows, null, 1));
+const csv = (v) => (typeof v === 'string' && /[",]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v ?? '');
+writeFileSync(join(dir, 'summary.csv'), ['scenario,figure,value,unit,ceiling,ratio,target,met',
+  ...rows.map((r) => [r.scenario, r.figure, r.value, r.unit, r.ceiling, r.ratio, r.target, r.met].map(csv).join(','))].join('\n') + '\n');
+console.log(`\nwritten: ${join(dir, 'summary.json')}, ${join(dir, 'summary.csv')}`);
