@@ -202,13 +202,7 @@ static void on_demo_reply(void *ud, redisReply *reply)
 
 static void demo_run(demo *d, const char *script, const char *const *argv)
 {
-    size_t lens[DM_REGISTRY_MAX_ARGS + 1];
-    int argc = 0;
-    while (argv[argc]) {
-        lens[argc] = strlen(argv[argc]);
-        argc++;
-    }
-    if (dm_store_run(d->srv->store, script, argc, (const char **)argv, lens, on_demo_reply, d))
+    if (dm_store_runv(d->srv->store, script, argv, on_demo_reply, d))
         d->outstanding++;
     else
         d->ok = false;

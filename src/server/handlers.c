@@ -29,13 +29,7 @@ dm_num dm_grace(const dm_server *srv)
 
 bool dm_hctx_run(dm_hctx *h, const char *script, const char *const *argv, dm_store_cb cb)
 {
-    size_t lens[32];
-    int argc = 0;
-    while (argc < 32 && argv[argc]) {
-        lens[argc] = strlen(argv[argc]);
-        argc++;
-    }
-    if (dm_store_run(h->srv->store, script, argc, (const char **)argv, lens, cb, h))
+    if (dm_store_runv(h->srv->store, script, argv, cb, h))
         return true;
     dm_server_error(h->srv, &h->to, DM_ERR_UNAVAILABLE, "storage is unreachable; nothing was done, try again");
     free(h);
@@ -64,7 +58,10 @@ static cJSON *snapshot_interpreter(const redisReply *r)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "status", r->element[0]->str ? r->element[0]->str : "away");
     bool has_offer = r->element[1]->elements > 0 && r->element[2]->elements > 0;
-    cJSON_AddItemToObject(o, "offer", has_offer ? dm_view_offer(r->element[1], r->element[2]) : cJSON_CreateNull());
+    cJSON *offer = has_offer ? dm_view_offer(dm_view_field(r->element[1], "id"), dm_view_int(r->element[1], "deadline"),
+                                             r->element[2])
+                             : cJSON_CreateNull();
+    cJSON_AddItemToObject(o, "offer", offer);
     bool has_job = r->element[3]->elements > 0;
     cJSON_AddItemToObject(o, "job", has_job ? dm_view_request(r->element[3]) : cJSON_CreateNull());
     return o;
@@ -155,10 +152,7 @@ static void send_snapshot(dm_server *srv, const dm_hctx *from)
     *h = *from;
     dm_num grace = dm_grace(srv);
     const char *argv[] = {dm_role_name(h->actor.role), h->actor.subject, grace.s, NULL};
-    size_t lens[3];
-    for (int i = 0; i < 3; i++)
-        lens[i] = strlen(argv[i]);
-    if (!dm_store_run(srv->store, "snapshot", 3, argv, lens, on_snapshot, h))
+    if (!dm_store_runv(srv->store, "snapshot", argv, on_snapshot, h))
         free(h);
 }
 
@@ -287,6 +281,11 @@ static void on_auth(void *ud, redisReply *reply)
 
 static void handle_hello(dm_hctx *h, const dm_msg *msg)
 {
+    if (h->actor.role != DM_ROLE_NONE) {
+        dm_server_error(h->srv, &h->to, DM_ERR_CONFLICT, "already authenticated on this connection");
+        free(h);
+        return;
+    }
     dm_conn *c = h->to.http ? NULL : dm_server_conn(h->srv, h->to.conn);
     if (!c || c->authing) {
         dm_server_error(h->srv, &h->to, DM_ERR_CONFLICT, "a hello is already being checked on this connection");
@@ -305,7 +304,7 @@ static const struct {
     unsigned roles;
     dm_handler_fn fn;
 } handlers[DM_MSG__COUNT] = {
-    [DM_MSG_HELLO] = {ROLE(DM_ROLE_NONE), handle_hello},
+    [DM_MSG_HELLO] = {ROLE(DM_ROLE_NONE) | ANY_ROLE, handle_hello},
     [DM_MSG_PING] = {ANY_ROLE, handle_ping},
     [DM_MSG_SNAPSHOT_GET] = {ANY_ROLE, handle_snapshot},
     [DM_MSG_PRESENCE_SET] = {ROLE(DM_ROLE_INTERPRETER), handle_presence},
@@ -325,10 +324,6 @@ void dm_handle_message(dm_server *srv, const dm_actor *actor, const dm_reply_to 
 {
     if ((unsigned)msg->type >= DM_MSG__COUNT || !handlers[msg->type].fn) {
         dm_server_error(srv, to, DM_ERR_UNKNOWN_TYPE, "unknown message type");
-        return;
-    }
-    if (msg->type == DM_MSG_HELLO && actor->role != DM_ROLE_NONE) {
-        dm_server_error(srv, to, DM_ERR_CONFLICT, "already authenticated on this connection");
         return;
     }
     if (!(handlers[msg->type].roles & ROLE(actor->role))) {

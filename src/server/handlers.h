@@ -15,7 +15,7 @@ typedef struct dm_hctx {
 } dm_hctx;
 
 /* Runs a script for a message; on false the client was answered "unavailable"
- * and h freed. argv ends at the first NULL (at most 32). */
+ * and h freed. argv ends at the first NULL. */
 bool dm_hctx_run(dm_hctx *h, const char *script, const char *const *argv, dm_store_cb cb);
 /* Answers the script's error and frees h; false (keeping h) when reply is a success. */
 bool dm_hctx_failed(dm_hctx *h, const struct redisReply *reply);

@@ -100,21 +100,8 @@ static void push_job_gone(dm_server *srv, const redisReply *request, const char 
     cJSON *body = cJSON_CreateObject();
     cJSON_AddStringToObject(body, "request", dm_view_field(request, "id"));
     cJSON_AddStringToObject(body, "reason", "reassigned");
-    char target[DM_ID_MAX + 4];
-    snprintf(target, sizeof target, "i:%s", iid);
-    dm_server_deliver(srv, target, dm_proto_push("job.withdrawn", body));
+    dm_push_interpreter(srv, iid, dm_proto_push("job.withdrawn", body));
     dm_match_interpreter(srv, iid);
-}
-
-static void push_offer_gone(dm_server *srv, const char *oid, const char *rid, const char *iid)
-{
-    cJSON *body = cJSON_CreateObject();
-    cJSON_AddStringToObject(body, "offer", oid);
-    cJSON_AddStringToObject(body, "request", rid);
-    cJSON_AddStringToObject(body, "reason", "reassigned");
-    char target[DM_ID_MAX + 4];
-    snprintf(target, sizeof target, "i:%s", iid);
-    dm_server_deliver(srv, target, dm_proto_push("offer.withdrawn", body));
 }
 
 static void on_assigned(void *ud, redisReply *reply)
@@ -135,7 +122,8 @@ static void on_assigned(void *ud, redisReply *reply)
     if (elsewhere->elements == 2) {
         char other[DM_ID_MAX + 1];
         snprintf(other, sizeof other, "%s", elsewhere->element[1]->str);
-        push_offer_gone(h->srv, elsewhere->element[0]->str, other, dm_view_field(request, "interpreter"));
+        dm_push_offer_withdrawn(h->srv, elsewhere->element[0]->str, dm_view_field(request, "interpreter"), other,
+                                "reassigned");
         dm_match_request(h->srv, other);
     }
     dm_hctx_reply_request(h, request);

@@ -66,9 +66,8 @@ static void metrics(dm_server *srv, uint64_t conn)
         return;
     *m = (metrics_call){srv, conn};
     dm_num grace = dm_grace(srv);
-    const char *argv[] = {grace.s};
-    size_t lens[] = {strlen(grace.s)};
-    if (!dm_store_run(srv->store, "stats", 1, argv, lens, on_stats, m))
+    const char *argv[] = {grace.s, NULL};
+    if (!dm_store_runv(srv->store, "stats", argv, on_stats, m))
         on_stats(m, NULL);
 }
 
@@ -180,9 +179,10 @@ static void on_hours(void *ud, redisReply *reply)
     static const char *const names[] = {"week", "month"};
     for (size_t i = 0; i < 2 && i < reply->elements; i++) {
         cJSON *p = cJSON_AddObjectToObject(data, names[i]);
-        cJSON_AddNumberToObject(p, "since", strtod(h->ref + (i ? strcspn(h->ref, ",") + 1 : 0), NULL));
-        cJSON_AddNumberToObject(p, "sessions", (double)reply->element[i]->element[0]->integer);
-        cJSON_AddNumberToObject(p, "minutes", (double)reply->element[i]->element[1]->integer);
+        const redisReply *e = reply->element[i];
+        cJSON_AddNumberToObject(p, "since", (double)e->element[0]->integer);
+        cJSON_AddNumberToObject(p, "sessions", (double)e->element[1]->integer);
+        cJSON_AddNumberToObject(p, "minutes", (double)e->element[2]->integer);
     }
     dm_server_result(h->srv, &h->to, data);
     free(h);
@@ -202,7 +202,6 @@ static void my_hours(dm_server *srv, const dm_actor *actor, const dm_reply_to *t
     int64_t week, month;
     period_starts(dm_now_ms(), &week, &month);
     dm_num w = dm_num_of((long long)week), m = dm_num_of((long long)month);
-    snprintf(h->ref, sizeof h->ref, "%s,%s", w.s, m.s);
     const char *argv[] = {actor->subject, w.s, m.s, NULL};
     dm_hctx_run(h, "hours", argv, on_hours);
 }
@@ -296,9 +295,8 @@ void dm_http_handle(dm_server *srv, const dm_net_event *ev)
     c->len = ev->len;
     char hash[65];
     dm_token_hash(token, hash);
-    const char *argv[] = {hash};
-    size_t lens[] = {64};
-    if (!dm_store_run(srv->store, "auth", 1, argv, lens, on_http_auth, c)) {
+    const char *argv[] = {hash, NULL};
+    if (!dm_store_runv(srv->store, "auth", argv, on_http_auth, c)) {
         dm_server_error(srv, &to, DM_ERR_UNAVAILABLE, "storage is unreachable; try again");
         http_call_free(c);
     }

@@ -10,10 +10,9 @@
 #include <string.h>
 
 #include "dragoman/log.h"
-#include "server.h"
+#include "handlers.h"
 
 #define WORK_PER_LANGUAGE 20
-#define MAX_ARGS 64
 
 typedef struct match_call {
     dm_server *srv;
@@ -30,11 +29,24 @@ static match_call *match_call_new(dm_server *srv, const char *id)
     return m;
 }
 
+/* Runs a matching script; the call is freed here when it cannot be sent. */
+static void match_run(dm_server *srv, const char *id, const char *script, const char *const *argv, dm_store_cb cb)
+{
+    match_call *m = match_call_new(srv, id);
+    if (m && !dm_store_runv(srv->store, script, argv, cb, m))
+        free(m);
+}
+
 static void push_to(dm_server *srv, const char *prefix, const char *id, char *msg)
 {
     char target[DM_ID_MAX + 8];
     snprintf(target, sizeof target, "%s%s", prefix, id);
     dm_server_deliver(srv, target, msg);
+}
+
+void dm_push_interpreter(dm_server *srv, const char *iid, char *msg)
+{
+    push_to(srv, "i:", iid, msg);
 }
 
 void dm_push_request(dm_server *srv, const redisReply *hash)
@@ -53,8 +65,7 @@ void dm_push_request(dm_server *srv, const redisReply *hash)
     dm_server_deliver(srv, "coord", msg);
 }
 
-static void push_withdrawn_one(dm_server *srv, const char *oid, const char *iid, const char *rid,
-                               const char *reason)
+void dm_push_offer_withdrawn(dm_server *srv, const char *oid, const char *iid, const char *rid, const char *reason)
 {
     cJSON *body = cJSON_CreateObject();
     cJSON_AddStringToObject(body, "offer", oid);
@@ -71,7 +82,7 @@ void dm_push_withdrawn(dm_server *srv, const redisReply *pairs, size_t from, con
         const char *oid = pairs->element[i]->str, *iid = pairs->element[i + 1]->str;
         if (!oid || !iid || !oid[0])
             break;
-        push_withdrawn_one(srv, oid, iid, rid, reason);
+        dm_push_offer_withdrawn(srv, oid, iid, rid, reason);
         srv->counters.offers_withdrawn++;
         dm_match_interpreter(srv, iid);
     }
@@ -79,22 +90,10 @@ void dm_push_withdrawn(dm_server *srv, const redisReply *pairs, size_t from, con
 
 static void push_offers(dm_server *srv, const redisReply *request, const redisReply *made, int64_t deadline)
 {
-    char deadline_s[24];
-    snprintf(deadline_s, sizeof deadline_s, "%lld", (long long)deadline);
     for (size_t i = 0; i + 1 < made->elements; i += 2) {
-        /* A synthetic offer hash, so the view code has one input shape. */
-        redisReply fields[8];
-        redisReply *ptrs[8];
-        const char *kv[8] = {"id", made->element[i]->str, "request", dm_view_field(request, "id"),
-                             "interpreter", made->element[i + 1]->str, "deadline", deadline_s};
-        for (int k = 0; k < 8; k++) {
-            fields[k] = (redisReply){.type = REDIS_REPLY_STRING, .str = (char *)kv[k], .len = strlen(kv[k])};
-            ptrs[k] = &fields[k];
-        }
-        redisReply offer = {.type = REDIS_REPLY_ARRAY, .elements = 8, .element = ptrs};
         cJSON *body = cJSON_CreateObject();
-        cJSON_AddItemToObject(body, "offer", dm_view_offer(&offer, request));
-        push_to(srv, "i:", made->element[i + 1]->str, dm_proto_push("offer", body));
+        cJSON_AddItemToObject(body, "offer", dm_view_offer(made->element[i]->str, deadline, request));
+        dm_push_interpreter(srv, made->element[i + 1]->str, dm_proto_push("offer", body));
         srv->counters.offers_sent++;
     }
 }
@@ -119,20 +118,15 @@ static void on_offer(void *ud, redisReply *reply)
 
 static void run_offer(dm_server *srv, const char *rid, const char *miss, const char **ids, size_t n)
 {
-    char fanout[16], timeout[24], grace[24];
-    snprintf(fanout, sizeof fanout, "%d", srv->cfg->offer_fanout);
-    snprintf(timeout, sizeof timeout, "%lld", (long long)srv->cfg->offer_timeout_s * 1000);
-    snprintf(grace, sizeof grace, "%lld", (long long)srv->cfg->heartbeat_grace_s * 1000);
-    const char *argv[MAX_ARGS] = {rid, fanout, timeout, grace, miss};
-    size_t lens[MAX_ARGS];
-    int argc = 5;
-    for (size_t i = 0; i < n && argc < MAX_ARGS; i++)
+    dm_num fanout = dm_num_of(srv->cfg->offer_fanout);
+    dm_num timeout = dm_num_of((long long)srv->cfg->offer_timeout_s * 1000);
+    dm_num grace = dm_grace(srv);
+    const char *argv[DM_STORE_MAX_ARGS + 1] = {rid, fanout.s, timeout.s, grace.s, miss};
+    size_t argc = 5;
+    for (size_t i = 0; i < n && argc < DM_STORE_MAX_ARGS; i++)
         argv[argc++] = ids[i];
-    for (int i = 0; i < argc; i++)
-        lens[i] = strlen(argv[i]);
-    match_call *m = match_call_new(srv, rid);
-    if (m && !dm_store_run(srv->store, "offer", argc, argv, lens, on_offer, m))
-        free(m);
+    argv[argc] = NULL;
+    match_run(srv, rid, "offer", argv, on_offer);
 }
 
 static void on_candidates(void *ud, redisReply *reply)
@@ -161,10 +155,10 @@ static void on_candidates(void *ud, redisReply *reply)
     dm_view_need(request, &need);
     size_t ranked = dm_dispatch_rank(&need, cands, valid, order);
     const char *miss = ranked ? "" : dm_unfilled_reason_name(dm_dispatch_miss(&need, cands, valid));
-    const char *ids[MAX_ARGS];
+    const char *ids[DM_STORE_MAX_ARGS];
     size_t nids = 0;
     /* Twice the fan-out: the claim may lose some to another server meanwhile. */
-    for (size_t i = 0; i < ranked && nids < (size_t)srv->cfg->offer_fanout * 2 && nids < MAX_ARGS - 8; i++)
+    for (size_t i = 0; i < ranked && nids < (size_t)srv->cfg->offer_fanout * 2 && nids < DM_STORE_MAX_ARGS - 8; i++)
         ids[nids++] = cands[order[i]].id;
     if (nids || pending == 0)
         run_offer(srv, m->id, miss, ids, nids);
@@ -176,14 +170,9 @@ done:
 
 void dm_match_request(dm_server *srv, const char *rid)
 {
-    char scan[16], grace[24];
-    snprintf(scan, sizeof scan, "%d", srv->cfg->match_scan);
-    snprintf(grace, sizeof grace, "%lld", (long long)srv->cfg->heartbeat_grace_s * 1000);
-    const char *argv[] = {rid, scan, grace};
-    size_t lens[] = {strlen(rid), strlen(scan), strlen(grace)};
-    match_call *m = match_call_new(srv, rid);
-    if (m && !dm_store_run(srv->store, "candidates", 3, argv, lens, on_candidates, m))
-        free(m);
+    dm_num scan = dm_num_of(srv->cfg->match_scan), grace = dm_grace(srv);
+    const char *argv[] = {rid, scan.s, grace.s, NULL};
+    match_run(srv, rid, "candidates", argv, on_candidates);
 }
 
 /* The waiting request the interpreter suits best: lowest queue score (urgent,
@@ -224,12 +213,7 @@ static void on_work(void *ud, redisReply *reply)
 
 void dm_match_interpreter(dm_server *srv, const char *iid)
 {
-    char limit[16], grace[24];
-    snprintf(limit, sizeof limit, "%d", WORK_PER_LANGUAGE);
-    snprintf(grace, sizeof grace, "%lld", (long long)srv->cfg->heartbeat_grace_s * 1000);
-    const char *argv[] = {iid, limit, grace};
-    size_t lens[] = {strlen(iid), strlen(limit), strlen(grace)};
-    match_call *m = match_call_new(srv, iid);
-    if (m && !dm_store_run(srv->store, "work", 3, argv, lens, on_work, m))
-        free(m);
+    dm_num limit = dm_num_of(WORK_PER_LANGUAGE), grace = dm_grace(srv);
+    const char *argv[] = {iid, limit.s, grace.s, NULL};
+    match_run(srv, iid, "work", argv, on_work);
 }

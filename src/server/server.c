@@ -39,21 +39,25 @@ static void deliver_local(dm_server *srv, const char *target, const char *msg, s
         dm_server_send(srv, c->id, msg, len);
 }
 
-/* Other servers learn of the push as "instance TAB target TAB message"; a
- * server ignores its own, which it delivered already. */
-void dm_server_deliver(dm_server *srv, const char *target, char *msg)
+/* Other servers learn of a push (or a revocation) as "instance TAB target TAB
+ * message"; a server ignores its own, which it handled already. */
+static void publish(dm_server *srv, const char *target, const char *msg)
 {
-    if (!msg)
-        return;
-    size_t len = strlen(msg);
-    deliver_local(srv, target, msg, len);
-    size_t n = strlen(srv->instance) + strlen(target) + len + 3;
+    size_t n = strlen(srv->instance) + strlen(target) + strlen(msg) + 3;
     char *wire = malloc(n);
     if (wire) {
         snprintf(wire, n, "%s\t%s\t%s", srv->instance, target, msg);
         dm_store_publish(srv->store, wire, n - 1);
     }
     free(wire);
+}
+
+void dm_server_deliver(dm_server *srv, const char *target, char *msg)
+{
+    if (!msg)
+        return;
+    deliver_local(srv, target, msg, strlen(msg));
+    publish(srv, target, msg);
     free(msg);
 }
 
@@ -84,13 +88,7 @@ static void revoke_local(dm_server *srv, const char *what)
 void dm_server_revoke(dm_server *srv, const char *what)
 {
     revoke_local(srv, what);
-    size_t n = strlen(srv->instance) + strlen(DM_REGISTRY_REVOKED) + strlen(what) + 3;
-    char *wire = malloc(n);
-    if (wire) {
-        snprintf(wire, n, "%s\t%s\t%s", srv->instance, DM_REGISTRY_REVOKED, what);
-        dm_store_publish(srv->store, wire, n - 1);
-    }
-    free(wire);
+    publish(srv, DM_REGISTRY_REVOKED, what);
 }
 
 static void on_event_message(void *ud, const char *data, size_t len)

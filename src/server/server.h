@@ -108,6 +108,10 @@ void dm_match_request(dm_server *srv, const char *rid);
 void dm_match_interpreter(dm_server *srv, const char *iid);
 /* Pushes a request's new state to its clinic, its interpreter and coordinators. */
 void dm_push_request(dm_server *srv, const struct redisReply *hash);
+/* Sends a push to every connection of one interpreter. Takes ownership of msg. */
+void dm_push_interpreter(dm_server *srv, const char *iid, char *msg);
+/* Tells an interpreter their offer is gone, and why. */
+void dm_push_offer_withdrawn(dm_server *srv, const char *oid, const char *iid, const char *rid, const char *reason);
 /* Pushes offer.withdrawn for pairs {offer id, interpreter id, ...} and looks
  * for other work for each interpreter freed. */
 void dm_push_withdrawn(dm_server *srv, const struct redisReply *pairs, size_t from, const char *rid,
@@ -117,7 +121,8 @@ void dm_push_withdrawn(dm_server *srv, const struct redisReply *pairs, size_t fr
 const char *dm_view_field(const struct redisReply *hash, const char *name); /* "" when absent */
 int64_t dm_view_int(const struct redisReply *hash, const char *name);
 cJSON *dm_view_request(const struct redisReply *hash);
-cJSON *dm_view_offer(const struct redisReply *offer, const struct redisReply *request);
+/* An offer as the interpreter's phone shows it: its id and deadline, and the request's details. */
+cJSON *dm_view_offer(const char *oid, int64_t deadline, const struct redisReply *request);
 /* handlers.c: one interpreter on the coordinators' board, from {id, name, langs, status, job, offer}. */
 cJSON *dm_view_online(const char *const f[6]);
 bool dm_view_candidate(const struct redisReply *rec, dm_candidate *c);

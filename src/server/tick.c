@@ -52,9 +52,8 @@ static void alert(dm_server *srv, const char *rid, const char *kind)
     snprintf(a->kind, sizeof a->kind, "%s", kind);
     char key[DM_ID_MAX + 4];
     snprintf(key, sizeof key, "r:%s", rid);
-    const char *argv[] = {key};
-    size_t lens[] = {strlen(key)};
-    if (!dm_store_run(srv->store, "get", 1, argv, lens, on_alert_request, a))
+    const char *argv[] = {key, NULL};
+    if (!dm_store_runv(srv->store, "get", argv, on_alert_request, a))
         free(a);
 }
 
@@ -62,13 +61,7 @@ static void handle_expired(dm_server *srv, const redisReply *list)
 {
     for (size_t i = 0; i + 2 < list->elements; i += 3) {
         const char *oid = list->element[i]->str, *iid = list->element[i + 1]->str, *rid = list->element[i + 2]->str;
-        cJSON *body = cJSON_CreateObject();
-        cJSON_AddStringToObject(body, "offer", oid);
-        cJSON_AddStringToObject(body, "request", rid);
-        cJSON_AddStringToObject(body, "reason", "expired");
-        char target[DM_ID_MAX + 4];
-        snprintf(target, sizeof target, "i:%s", iid);
-        dm_server_deliver(srv, target, dm_proto_push("offer.withdrawn", body));
+        dm_push_offer_withdrawn(srv, oid, iid, rid, "expired");
         srv->counters.offers_expired++;
         dm_match_request(srv, rid);
         dm_match_interpreter(srv, iid);
@@ -143,9 +136,8 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     dm_num unfilled = dm_num_of((long long)srv->cfg->unfilled_after_s * 1000);
     dm_num esc = dm_num_of((long long)srv->cfg->escalate_after_s * 1000);
     const char *zone = dm_report_zone_arg(dm_now_ms());
-    const char *argv[] = {grace.s, unfilled.s, TICK_LIMIT, esc.s, zone};
-    size_t lens[] = {strlen(grace.s), strlen(unfilled.s), strlen(TICK_LIMIT), strlen(esc.s), strlen(zone)};
-    srv->tick_running = dm_store_run(srv->store, "tick", 5, argv, lens, on_tick, srv);
+    const char *argv[] = {grace.s, unfilled.s, TICK_LIMIT, esc.s, zone, NULL};
+    srv->tick_running = dm_store_runv(srv->store, "tick", argv, on_tick, srv);
 }
 
 bool dm_tick_start(dm_server *srv)

@@ -82,18 +82,18 @@ cJSON *dm_view_request(const redisReply *h)
     return o;
 }
 
-cJSON *dm_view_offer(const redisReply *offer, const redisReply *request)
+cJSON *dm_view_offer(const char *oid, int64_t deadline, const redisReply *request)
 {
     cJSON *o = cJSON_CreateObject();
-    add_str(o, offer, "id", "id");
-    add_str(o, offer, "request", "request");
+    cJSON_AddStringToObject(o, "id", oid);
+    add_str(o, request, "request", "id");
     static const char *const strs[] = {"language", "modality", "urgency", "location", "note"};
     for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
         add_str(o, request, strs[i], strs[i]);
     add_int(o, request, "start_at", "start_at");
     add_int(o, request, "duration_min", "duration_min");
     cJSON_AddItemToObject(o, "clinic", clinic_party(request));
-    add_int(o, offer, "deadline", "deadline");
+    cJSON_AddNumberToObject(o, "deadline", (double)deadline);
     return o;
 }
 

@@ -248,6 +248,20 @@ bool dm_store_run(dm_store *s, const char *name, int argc, const char **argv, co
     return true;
 }
 
+bool dm_store_runv(dm_store *s, const char *name, const char *const *argv, dm_store_cb cb, void *ud)
+{
+    size_t lens[DM_STORE_MAX_ARGS];
+    int argc = 0;
+    for (; argv[argc]; argc++) {
+        if (argc == DM_STORE_MAX_ARGS) {
+            dm_error("store: more than %d arguments for %s", DM_STORE_MAX_ARGS, name);
+            return false;
+        }
+        lens[argc] = strlen(argv[argc]);
+    }
+    return dm_store_run(s, name, argc, (const char **)argv, lens, cb, ud);
+}
+
 bool dm_store_publish(dm_store *s, const char *data, size_t len)
 {
     if (!s->cmd.up || !s->cmd.ac || s->closing)

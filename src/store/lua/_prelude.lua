@@ -8,6 +8,9 @@ local P = 'dm:'
 local T = redis.call('TIME')
 local NOW = tonumber(T[1]) * 1000 + math.floor(tonumber(T[2]) / 1000)
 
+-- Key prefix of each registry kind (dm_registry_prefix in C says the same).
+local KIND_PREFIX = {clinic = 'c:', interpreter = 'i:', coordinator = 'u:'}
+
 local function fail(code, msg)
   return redis.error_reply(code .. ': ' .. msg)
 end

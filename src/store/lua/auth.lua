@@ -2,8 +2,7 @@
 -- ARGV: token hash. Returns {role, subject id, name, origins}.
 local t = hgetall(P .. 'tok:' .. ARGV[1])
 if not t.role then return fail('not_authenticated', 'unknown or revoked token') end
-local prefix = {clinic = 'c:', interpreter = 'i:', coordinator = 'u:'}
-local h = redis.call('HMGET', P .. prefix[t.role] .. t.subject, 'name', 'active', 'origins')
+local h = redis.call('HMGET', P .. KIND_PREFIX[t.role] .. t.subject, 'name', 'active', 'origins')
 if not h[1] then return fail('not_authenticated', 'the token\'s ' .. t.role .. ' no longer exists') end
 if h[2] == '0' then return fail('forbidden', t.role .. ' ' .. t.subject .. ' is deactivated') end
 return {t.role, t.subject, h[1], h[3] or ''}

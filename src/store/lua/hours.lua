@@ -1,6 +1,6 @@
 -- An interpreter's own hours: sessions ended since each given time.
 -- ARGV: interpreter id, then one or more "since" times (ms).
--- Returns {{sessions, minutes}, ...}, one pair per "since", minutes rounded down.
+-- Returns {{since, sessions, minutes}, ...}, one per "since", minutes rounded down.
 local key = P .. 'idone:' .. ARGV[1]
 local out = {}
 for i = 2, #ARGV do
@@ -10,6 +10,6 @@ for i = 2, #ARGV do
     n = n + 1
     ms = ms + math.max(0, tonumber(t[2] or '0') - tonumber(t[1] or '0'))
   end
-  out[#out + 1] = {n, math.floor(ms / 60000)}
+  out[#out + 1] = {tonumber(ARGV[i]), n, math.floor(ms / 60000)}
 end
 return out

@@ -2,12 +2,11 @@
 -- gives no one a working token.
 -- ARGV: "issue", hash, role, subject  |  "revoke", hash  |  "revoke_all", role, subject.
 -- Returns the number of tokens issued or revoked.
-local prefix = {clinic = 'c:', interpreter = 'i:', coordinator = 'u:'}
 local action = ARGV[1]
 if action == 'issue' then
   local hash, role, subject = ARGV[2], ARGV[3], ARGV[4]
-  if not prefix[role] then return fail('bad_message', 'role: unknown role ' .. role) end
-  if redis.call('EXISTS', P .. prefix[role] .. subject) == 0 then
+  if not KIND_PREFIX[role] then return fail('bad_message', 'role: unknown role ' .. role) end
+  if redis.call('EXISTS', P .. KIND_PREFIX[role] .. subject) == 0 then
     return fail('not_found', 'no ' .. role .. ' ' .. subject)
   end
   redis.call('HSET', P .. 'tok:' .. hash, 'role', role, 'subject', subject, 'created_at', NOW)

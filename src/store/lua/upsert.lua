@@ -4,9 +4,8 @@
 -- ARGV: kind ("clinic" | "interpreter" | "coordinator"), id, grace ms, field/value pairs
 -- (an empty value deletes the field). Returns the entry's hash.
 local kind, id, grace = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local prefix = {clinic = 'c:', interpreter = 'i:', coordinator = 'u:'}
 local set = {clinic = 'clinics', interpreter = 'interpreters', coordinator = 'coordinators'}
-local key = P .. prefix[kind] .. id
+local key = P .. KIND_PREFIX[kind] .. id
 if kind == 'interpreter' then free_rem(id, hgetall(key)) end
 redis.call('HSET', key, 'id', id)
 for i = 4, #ARGV, 2 do
