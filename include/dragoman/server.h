@@ -15,7 +15,6 @@ typedef struct dm_server dm_server;
  * The base must have been made after evthread_use_pthreads(). */
 dm_server *dm_server_start(const dm_config *cfg, struct event_base *base, const char *redis_url,
                            void (*on_up)(dm_server *srv));
-int dm_server_port(const dm_server *srv);
 /* Loads a demo data set (idempotent) and prints its tokens; done(ok) runs when
  * it is stored. False when it cannot even be read. */
 bool dm_server_load_demo(dm_server *srv, const char *path, void (*done)(dm_server *srv, bool ok));

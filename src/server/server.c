@@ -279,11 +279,6 @@ fail:
     return NULL;
 }
 
-int dm_server_port(const dm_server *srv)
-{
-    return dm_net_port(srv->net);
-}
-
 static void say_bye(dm_conn *c, void *ud)
 {
     dm_server *srv = ud;
