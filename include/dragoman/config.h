@@ -27,6 +27,11 @@ typedef struct dm_config {
     size_t max_message;       /* max_message: bytes per WebSocket message / HTTP body, 1024..1048576, default 65536 */
     char timezone[64];        /* timezone: the deployment's zone for reports, e.g. Europe/Helsinki; default UTC */
     int notes_retention_days; /* notes_retention: days after a request closes before its free text is removed, 1..36500, default 365 */
+    char stun_uris[512];      /* stun_uris: comma-separated stun: URIs given to call peers; "" = none */
+    char turn_uris[512];      /* turn_uris: comma-separated turn:/turns: URIs of a coturn with use-auth-secret; "" = none */
+    char turn_secret[256];    /* turn_secret: coturn's static-auth-secret, for per-call credentials */
+    int turn_ttl_s;           /* turn_ttl: seconds a minted TURN credential is valid, 60..604800, default 43200 */
+    int call_grace_s;         /* call_grace: seconds a dropped call peer may be gone before it counts as left, 5..3600, default 60 */
     bool help;                /* --help was given: print dm_config_usage and exit 0 */
 } dm_config;
 

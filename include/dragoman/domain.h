@@ -14,6 +14,8 @@
 #define DM_TOKEN_MAX 128
 #define DM_IDEM_MAX 64
 #define DM_CLIENT_ID_MAX 64
+#define DM_PEER_MAX 17      /* a call peer: "p" and 16 hex digits */
+#define DM_CHAT_MAX 1000    /* one chat message, in characters */
 
 typedef enum { DM_MODALITY_PHONE, DM_MODALITY_VIDEO, DM_MODALITY_ONSITE, DM_MODALITY__COUNT } dm_modality;
 typedef enum { DM_GENDER_ANY, DM_GENDER_FEMALE, DM_GENDER_MALE, DM_GENDER__COUNT } dm_gender;
@@ -21,7 +23,8 @@ typedef enum { DM_NEED_NONE, DM_NEED_PREFERRED, DM_NEED_REQUIRED } dm_need_stren
 /* Ordered: a higher level is better. */
 typedef enum { DM_LEVEL_NONE, DM_LEVEL_VOLUNTEER, DM_LEVEL_TRAINED, DM_LEVEL_CERTIFIED, DM_LEVEL__COUNT } dm_level;
 typedef enum { DM_URGENCY_NOW, DM_URGENCY_SCHEDULED } dm_urgency;
-typedef enum { DM_ROLE_NONE, DM_ROLE_CLINIC, DM_ROLE_INTERPRETER, DM_ROLE_COORDINATOR } dm_role;
+/* A guest is a call participant let in by a clinic's one-time link. */
+typedef enum { DM_ROLE_NONE, DM_ROLE_CLINIC, DM_ROLE_INTERPRETER, DM_ROLE_COORDINATOR, DM_ROLE_GUEST } dm_role;
 
 typedef enum {
     DM_REQ_SEARCHING,  /* offers may be out; waiting in its language queue */

@@ -38,6 +38,12 @@ typedef enum {
     DM_MSG_SESSION_END,    /* clinic, interpreter */
     DM_MSG_SESSION_FEEDBACK, /* clinic (rating, comment), interpreter (comment) */
     DM_MSG_SESSION_CORRECT,  /* coordinator: correct an ended session's times, with a reason */
+    DM_MSG_CALL_JOIN,        /* clinic, interpreter, guest: become a peer of a session's call */
+    DM_MSG_CALL_SIGNAL,      /* a peer: WebRTC offer, answer or ICE candidate for another peer */
+    DM_MSG_CALL_STATE,       /* a peer: media state, mic and camera; also its keepalive */
+    DM_MSG_CALL_LEAVE,       /* a peer: leave, or hang up and end the session */
+    DM_MSG_CALL_CHAT,        /* a peer: one chat line to the other peers */
+    DM_MSG_CALL_INVITE,      /* clinic: a one-time link for a guest */
     DM_MSG__COUNT
 } dm_msg_type;
 
@@ -55,6 +61,24 @@ typedef struct dm_request_spec {
     char idempotency_key[DM_UTF8_SIZE(DM_IDEM_MAX)];
 } dm_request_spec;
 
+/* Bytes of a signalling payload (an SDP or an ICE candidate) kept as compact
+ * JSON: the schemas allow 20,000 printable ASCII characters of SDP, and JSON
+ * escaping at most doubles them. */
+#define DM_SIGNAL_MAX 40064
+
+typedef struct dm_call_msg {
+    char request[DM_ID_MAX + 1];
+    char to[DM_PEER_MAX + 1];       /* call.signal: the peer it is for */
+    char kind[12];                  /* call.signal: offer | answer | candidate */
+    char sdp[DM_SIGNAL_MAX];        /* call.signal: the SDP as a JSON string, "" when absent */
+    char candidate[4096];           /* call.signal: the candidate as a JSON object, "" when absent */
+    char media[16];                 /* call.state: connecting | connected | reconnecting | failed */
+    char quality[8];                /* call.state: good | poor, "" when not given */
+    bool audio, video;              /* call.state: mic and camera on */
+    bool end;                       /* call.leave: hang up */
+    char text[DM_UTF8_SIZE(DM_CHAT_MAX)]; /* call.chat */
+} dm_call_msg;
+
 typedef struct dm_msg {
     dm_msg_type type;
     char id[DM_UTF8_SIZE(DM_CLIENT_ID_MAX)]; /* client's id, echoed in the reply; "" when not given */
@@ -69,6 +93,7 @@ typedef struct dm_msg {
         struct { char request[DM_ID_MAX + 1]; char interpreter[DM_ID_MAX + 1]; char reason[DM_UTF8_SIZE(DM_REASON_MAX)]; } assign;
         struct { char request[DM_ID_MAX + 1]; int rating; /* 0 when not given */ char comment[DM_UTF8_SIZE(DM_COMMENT_MAX)]; } feedback;
         struct { char request[DM_ID_MAX + 1]; int64_t started_at, ended_at; char reason[DM_UTF8_SIZE(DM_REASON_MAX)]; } correct;
+        dm_call_msg call; /* call.* */
     } u;
 } dm_msg;
 

@@ -23,7 +23,7 @@ static const char *const genders[] = {NULL, "female", "male"};
 static const char *const needs[] = {"none", "preferred", "required"};
 static const char *const levels[] = {NULL, "volunteer", "trained", "certified"};
 static const char *const urgencies[] = {"now", "scheduled"};
-static const char *const roles[] = {NULL, "clinic", "interpreter", "coordinator"};
+static const char *const roles[] = {NULL, "clinic", "interpreter", "coordinator", "guest"};
 static const char *const req_states[] = {"searching", "assigned", "in_session", "ended", "cancelled", "unfilled"};
 static const char *const offer_states[] = {"pending", "accepted", "declined", "expired", "withdrawn"};
 

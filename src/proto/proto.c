@@ -16,6 +16,8 @@ typedef enum {
     F_INT64, /* integer into an int64_t */
     F_ENUM,  /* word into a domain enum, through its parser */
     F_FLAG,  /* word into a bool, through its parser */
+    F_BOOL,  /* true or false into a bool */
+    F_JSON,  /* any value, kept as compact JSON text to pass on as it came */
 } field_kind;
 
 typedef struct {
@@ -34,6 +36,8 @@ _Static_assert(sizeof(dm_modality) == sizeof(int) && sizeof(dm_urgency) == sizeo
 #define TEXT(wire, m) {wire, F_TEXT, MEMBER(m), NULL}
 #define NUMBER(wire, kind, m) {wire, kind, MEMBER(m), NULL}
 #define WORD(wire, kind, m, parser) {wire, kind, MEMBER(m), parser}
+#define FLAG(wire, m) {wire, F_BOOL, MEMBER(m), NULL}
+#define JSON(wire, m) {wire, F_JSON, MEMBER(m), NULL}
 #define END {NULL, F_TEXT, 0, 0, NULL}
 
 static int parse_status(const char *s)
@@ -81,6 +85,21 @@ static const field correct_fields[] = {
     END,
 };
 
+static const field call_fields[] = {
+    TEXT("request", u.call.request),
+    TEXT("to", u.call.to),
+    TEXT("kind", u.call.kind),
+    JSON("sdp", u.call.sdp),
+    JSON("candidate", u.call.candidate),
+    TEXT("media", u.call.media),
+    TEXT("quality", u.call.quality),
+    FLAG("audio", u.call.audio),
+    FLAG("video", u.call.video),
+    FLAG("end", u.call.end),
+    TEXT("text", u.call.text),
+    END,
+};
+
 /* Indexed by dm_msg_type; the name is the wire type and the schema's name. */
 static const struct {
     const char *name;
@@ -100,6 +119,12 @@ static const struct {
     [DM_MSG_SESSION_END] = {"session.end", ref_fields},
     [DM_MSG_SESSION_FEEDBACK] = {"session.feedback", feedback_fields},
     [DM_MSG_SESSION_CORRECT] = {"session.correct", correct_fields},
+    [DM_MSG_CALL_JOIN] = {"call.join", call_fields},
+    [DM_MSG_CALL_SIGNAL] = {"call.signal", call_fields},
+    [DM_MSG_CALL_STATE] = {"call.state", call_fields},
+    [DM_MSG_CALL_LEAVE] = {"call.leave", call_fields},
+    [DM_MSG_CALL_CHAT] = {"call.chat", call_fields},
+    [DM_MSG_CALL_INVITE] = {"call.invite", call_fields},
 };
 
 static const char *const err_names[DM_ERR__COUNT] = {
@@ -236,6 +261,22 @@ static bool store_word(const field *f, const cJSON *item, char *at, dm_proto_err
     return true;
 }
 
+static bool store_bool(const field *f, const cJSON *item, char *at, dm_proto_error *err)
+{
+    if (!cJSON_IsBool(item))
+        return mismatch(f, err);
+    bool b = cJSON_IsTrue(item);
+    memcpy(at, &b, sizeof b);
+    return true;
+}
+
+static bool store_json(const field *f, const cJSON *item, char *at, dm_proto_error *err)
+{
+    if (!cJSON_PrintPreallocated((cJSON *)item, at, (int)f->size, false) || strlen(at) >= f->size)
+        return mismatch(f, err);
+    return true;
+}
+
 static bool store(const field *f, const cJSON *item, dm_msg *out, dm_proto_error *err)
 {
     char *at = (char *)out + f->offset;
@@ -248,6 +289,10 @@ static bool store(const field *f, const cJSON *item, dm_msg *out, dm_proto_error
     case F_ENUM:
     case F_FLAG:
         return store_word(f, item, at, err);
+    case F_BOOL:
+        return store_bool(f, item, at, err);
+    case F_JSON:
+        return store_json(f, item, at, err);
     }
     return mismatch(f, err);
 }

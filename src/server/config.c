@@ -38,6 +38,7 @@ static bool check_nonempty(const char *value, char *why, size_t whylen);
 static bool check_redis(const char *value, char *why, size_t whylen);
 static bool check_level(const char *value, char *why, size_t whylen);
 static bool check_timezone(const char *value, char *why, size_t whylen);
+static bool check_uris(const char *value, char *why, size_t whylen);
 
 #define FIELD(f) offsetof(dm_config, f), sizeof(((dm_config *)0)->f)
 
@@ -74,6 +75,17 @@ static const setting settings[] = {
      "the deployment's time zone for reports, e.g. Europe/Helsinki (a name under " ZONEINFO_DIR ")"},
     {"notes_retention", KIND_INT, FIELD(notes_retention_days), 1, 36500, NULL, "365", "DAYS",
      "days after a request closes before its free text (notes, comments, reasons) is removed; counts stay (1..36500)"},
+    {"stun_uris", KIND_STR, FIELD(stun_uris), 0, 0, check_uris, "", "URIS",
+     "comma-separated stun: URIs for calls, e.g. stun:turn.example.org:3478; empty = none"},
+    {"turn_uris", KIND_STR, FIELD(turn_uris), 0, 0, check_uris, "", "URIS",
+     "comma-separated turn:/turns: URIs of a coturn run with use-auth-secret; empty = none (calls on a LAN only)"},
+    {"turn_secret", KIND_STR, FIELD(turn_secret), 0, 0, NULL, "", "SECRET",
+     "coturn's static-auth-secret: dragomand mints time-limited TURN credentials per call with it"},
+    {"turn_ttl", KIND_INT, FIELD(turn_ttl_s), 60, 604800, NULL, "43200", "SECONDS",
+     "how long a minted TURN credential is valid (60..604800)"},
+    {"call_grace", KIND_INT, FIELD(call_grace_s), 5, 3600, NULL, "60", "SECONDS",
+     "how long a call participant may be gone (dropped, silent) before counting as left; a started call "
+     "whose interpreter or every other participant is gone that long ends its session (5..3600)"},
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])
@@ -100,6 +112,25 @@ static const setting *find_setting(const char *key)
         if (key_equals(key, settings[i].name))
             return &settings[i];
     return NULL;
+}
+
+/* Each comma-separated item names its scheme, so a typo such as "tun:" or a
+ * forgotten scheme stops start-up instead of failing every call later. */
+static bool check_uris(const char *value, char *why, size_t whylen)
+{
+    static const char *const schemes[] = {"stun:", "stuns:", "turn:", "turns:"};
+    for (const char *p = value; *p;) {
+        size_t len = strcspn(p, ",");
+        bool known = false;
+        for (size_t i = 0; i < sizeof schemes / sizeof *schemes; i++)
+            known |= len > strlen(schemes[i]) && strncmp(p, schemes[i], strlen(schemes[i])) == 0;
+        if (!known) {
+            snprintf(why, whylen, "\"%.*s\" is not a stun:, stuns:, turn: or turns: URI", (int)len, p);
+            return false;
+        }
+        p += len + (p[len] == ',');
+    }
+    return true;
 }
 
 static bool check_nonempty(const char *value, char *why, size_t whylen)

@@ -127,7 +127,7 @@ static void target_key(const dm_actor *a, char *key, size_t len)
     if (a->role == DM_ROLE_COORDINATOR)
         snprintf(key, len, "coord");
     else
-        snprintf(key, len, "%c:%s", a->role == DM_ROLE_CLINIC ? 'c' : 'i', a->subject);
+        snprintf(key, len, "%c:%s", a->role == DM_ROLE_CLINIC ? 'c' : a->role == DM_ROLE_GUEST ? 'g' : 'i', a->subject);
 }
 
 static void unbind(dm_conns *t, dm_conn *c)

@@ -13,7 +13,8 @@
 #include "handlers.h"
 
 #define ROLE(r) (1u << (r))
-#define ANY_ROLE (ROLE(DM_ROLE_CLINIC) | ROLE(DM_ROLE_INTERPRETER) | ROLE(DM_ROLE_COORDINATOR))
+#define ANY_ROLE (ROLE(DM_ROLE_CLINIC) | ROLE(DM_ROLE_INTERPRETER) | ROLE(DM_ROLE_COORDINATOR) | ROLE(DM_ROLE_GUEST))
+#define CALL_ROLES (ROLE(DM_ROLE_CLINIC) | ROLE(DM_ROLE_INTERPRETER) | ROLE(DM_ROLE_GUEST))
 
 dm_num dm_num_of(long long v)
 {
@@ -113,10 +114,27 @@ static cJSON *online_array(const redisReply *list)
     return a;
 }
 
+/* A guest sees only what its call page needs. */
+static cJSON *snapshot_guest(const redisReply *r)
+{
+    static const char *const names[] = {"id", "language", "modality", "state"};
+    cJSON *o = cJSON_CreateObject();
+    if (r->elements < 4 || !r->element[0]->str) {
+        cJSON_AddNullToObject(o, "request");
+        return o;
+    }
+    cJSON *req = cJSON_AddObjectToObject(o, "request");
+    for (size_t i = 0; i < 4; i++)
+        cJSON_AddStringToObject(req, names[i], r->element[i]->str ? r->element[i]->str : "");
+    return o;
+}
+
 static cJSON *snapshot_body(dm_role role, const redisReply *r)
 {
     if (role == DM_ROLE_INTERPRETER)
         return r->elements >= 4 ? snapshot_interpreter(r) : NULL;
+    if (role == DM_ROLE_GUEST)
+        return snapshot_guest(r);
     cJSON *o = cJSON_CreateObject();
     if (role == DM_ROLE_CLINIC) {
         cJSON_AddItemToObject(o, "requests", requests_array(r));
@@ -269,6 +287,10 @@ static void on_auth(void *ud, redisReply *reply)
     cJSON *user = cJSON_AddObjectToObject(data, "user");
     cJSON_AddStringToObject(user, "id", h->actor.subject);
     cJSON_AddStringToObject(user, "name", h->actor.name);
+    if (role == DM_ROLE_GUEST) {
+        cJSON_AddStringToObject(data, "request", reply->element[4]->str);
+        cJSON_AddStringToObject(data, "resume", h->ref);
+    }
     dm_server_result(h->srv, &h->to, data);
     send_snapshot(h->srv, h);
     if (role == DM_ROLE_INTERPRETER) {
@@ -292,10 +314,18 @@ static void handle_hello(dm_hctx *h, const dm_msg *msg)
         free(h);
         return;
     }
-    char hash[65];
+    /* Should the token be a guest's one-time link, the guest's next token is
+     * this one, made before knowing: one hello, one round trip. */
+    char hash[65], next_hash[65];
+    if (!dm_token_new("guest", h->ref, sizeof h->ref)) {
+        dm_server_error(h->srv, &h->to, DM_ERR_INTERNAL, "no randomness for a token");
+        free(h);
+        return;
+    }
+    dm_token_hash(h->ref, next_hash);
     dm_token_hash(msg->u.hello.token, hash);
     snprintf(c->token_hash, sizeof c->token_hash, "%s", hash);
-    const char *argv[] = {hash, NULL};
+    const char *argv[] = {hash, next_hash, NULL};
     if (dm_hctx_run(h, "auth", argv, on_auth))
         c->authing = true;
 }
@@ -318,6 +348,12 @@ static const struct {
     [DM_MSG_SESSION_END] = {ROLE(DM_ROLE_CLINIC) | ROLE(DM_ROLE_INTERPRETER), dm_handle_session},
     [DM_MSG_SESSION_FEEDBACK] = {ROLE(DM_ROLE_CLINIC) | ROLE(DM_ROLE_INTERPRETER), dm_handle_feedback},
     [DM_MSG_SESSION_CORRECT] = {ROLE(DM_ROLE_COORDINATOR), dm_handle_correct},
+    [DM_MSG_CALL_JOIN] = {CALL_ROLES, dm_handle_call_join},
+    [DM_MSG_CALL_SIGNAL] = {CALL_ROLES, dm_handle_call_signal},
+    [DM_MSG_CALL_STATE] = {CALL_ROLES, dm_handle_call_state},
+    [DM_MSG_CALL_LEAVE] = {CALL_ROLES, dm_handle_call_leave},
+    [DM_MSG_CALL_CHAT] = {CALL_ROLES, dm_handle_call_chat},
+    [DM_MSG_CALL_INVITE] = {ROLE(DM_ROLE_CLINIC), dm_handle_call_invite},
 };
 
 void dm_handle_message(dm_server *srv, const dm_actor *actor, const dm_reply_to *to, const dm_msg *msg)

@@ -35,6 +35,19 @@ void dm_handle_session(dm_hctx *h, const dm_msg *msg);
 void dm_handle_feedback(dm_hctx *h, const dm_msg *msg);
 void dm_handle_correct(dm_hctx *h, const dm_msg *msg);
 
+/* handlers_call.c */
+void dm_handle_call_join(dm_hctx *h, const dm_msg *msg);
+void dm_handle_call_signal(dm_hctx *h, const dm_msg *msg);
+void dm_handle_call_state(dm_hctx *h, const dm_msg *msg);
+void dm_handle_call_leave(dm_hctx *h, const dm_msg *msg);
+void dm_handle_call_chat(dm_hctx *h, const dm_msg *msg);
+void dm_handle_call_invite(dm_hctx *h, const dm_msg *msg);
+
+/* The states an event may happen in, as the scripts take them ("a,b"): from
+ * the one transition table (src/dispatch/state.c). */
+typedef struct { char s[64]; } dm_states;
+dm_states dm_states_from(dm_req_event ev);
+
 /* Text forms of numbers for script arguments. */
 typedef struct { char s[24]; } dm_num;
 dm_num dm_num_of(long long v);

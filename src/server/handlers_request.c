@@ -13,11 +13,9 @@
 #include "dragoman/report.h"
 #include "handlers.h"
 
-typedef struct { char s[64]; } states;
-
-static states from_states(dm_req_event ev)
+dm_states dm_states_from(dm_req_event ev)
 {
-    states st;
+    dm_states st;
     dm_req_states_from(ev, st.s, sizeof st.s);
     return st;
 }
@@ -85,7 +83,7 @@ static void on_cancelled(void *ud, redisReply *reply)
 
 void dm_handle_cancel(dm_hctx *h, const dm_msg *msg)
 {
-    states from = from_states(DM_REV_CANCEL);
+    dm_states from = dm_states_from(DM_REV_CANCEL);
     dm_num grace = dm_grace(h->srv);
     const char *reason = msg->u.ref.reason[0] ? msg->u.ref.reason : "cancelled";
     const char *argv[] = {msg->u.ref.request, dm_role_name(h->actor.role), h->actor.subject, reason, from.s, grace.s,
@@ -131,7 +129,7 @@ static void on_assigned(void *ud, redisReply *reply)
 
 void dm_handle_assign(dm_hctx *h, const dm_msg *msg)
 {
-    states from = from_states(DM_REV_ACCEPT), refrom = from_states(DM_REV_REASSIGN);
+    dm_states from = dm_states_from(DM_REV_ACCEPT), refrom = dm_states_from(DM_REV_REASSIGN);
     dm_num grace = dm_grace(h->srv);
     const char *argv[] = {msg->u.assign.request, msg->u.assign.interpreter, h->actor.subject, msg->u.assign.reason,
                           from.s, refrom.s, grace.s, NULL};
@@ -167,7 +165,7 @@ static void on_accepted(void *ud, redisReply *reply)
 
 void dm_handle_accept(dm_hctx *h, const dm_msg *msg)
 {
-    states from = from_states(DM_REV_ACCEPT);
+    dm_states from = dm_states_from(DM_REV_ACCEPT);
     dm_num grace = dm_grace(h->srv);
     const char *argv[] = {msg->u.offer.offer, h->actor.subject, from.s, grace.s, dm_report_zone_arg(dm_now_ms()),
                           NULL};
@@ -202,7 +200,7 @@ void dm_handle_decline(dm_hctx *h, const dm_msg *msg)
 
 void dm_handle_release(dm_hctx *h, const dm_msg *msg)
 {
-    states from = from_states(DM_REV_RELEASE);
+    dm_states from = dm_states_from(DM_REV_RELEASE);
     dm_num grace = dm_grace(h->srv);
     dm_num esc = dm_num_of((long long)h->srv->cfg->escalate_after_s * 1000);
     dm_num unf = dm_num_of((long long)h->srv->cfg->unfilled_after_s * 1000);
@@ -233,7 +231,7 @@ static void on_session(void *ud, redisReply *reply)
 void dm_handle_session(dm_hctx *h, const dm_msg *msg)
 {
     bool start = msg->type == DM_MSG_SESSION_START;
-    states from = from_states(start ? DM_REV_START : DM_REV_END);
+    dm_states from = dm_states_from(start ? DM_REV_START : DM_REV_END);
     dm_num grace = dm_grace(h->srv);
     const char *argv[] = {msg->u.ref.request, dm_role_name(h->actor.role), h->actor.subject, start ? "start" : "end",
                           from.s, grace.s, dm_report_zone_arg(dm_now_ms()), NULL};

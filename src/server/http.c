@@ -295,7 +295,7 @@ void dm_http_handle(dm_server *srv, const dm_net_event *ev)
     c->len = ev->len;
     char hash[65];
     dm_token_hash(token, hash);
-    const char *argv[] = {hash, NULL};
+    const char *argv[] = {hash, "", NULL};
     if (!dm_store_runv(srv->store, "auth", argv, on_http_auth, c)) {
         dm_server_error(srv, &to, DM_ERR_UNAVAILABLE, "storage is unreachable; try again");
         http_call_free(c);

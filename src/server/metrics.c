@@ -43,13 +43,13 @@ static void counter(buf *b, const char *name, const char *help, const char *labe
 }
 
 typedef struct role_count {
-    size_t n[DM_ROLE_COORDINATOR + 1];
+    size_t n[DM_ROLE_GUEST + 1];
 } role_count;
 
 static void count_role(dm_conn *conn, void *ud)
 {
     role_count *rc = ud;
-    if ((unsigned)conn->actor.role <= DM_ROLE_COORDINATOR)
+    if ((unsigned)conn->actor.role <= DM_ROLE_GUEST)
         rc->n[conn->actor.role]++;
 }
 
@@ -76,7 +76,7 @@ char *dm_metrics_text(dm_server *srv, const redisReply *stats)
             "# TYPE dragoman_connections gauge\n");
     role_count rc = {0};
     dm_conns_each(srv->conns, count_role, &rc);
-    for (int r = DM_ROLE_NONE; r <= DM_ROLE_COORDINATOR; r++)
+    for (int r = DM_ROLE_NONE; r <= DM_ROLE_GUEST; r++)
         put(&b, "dragoman_connections{role=\"%s\"} %zu\n", r == DM_ROLE_NONE ? "unauthenticated" : dm_role_name(r),
             rc.n[r]);
     put(&b, "# HELP dragoman_requests Open requests by state.\n# TYPE dragoman_requests gauge\n");

@@ -33,11 +33,38 @@ void dm_server_send(dm_server *srv, uint64_t conn, const char *msg, size_t len)
         dm_net_send(srv->net, conn, msg, len);
 }
 
+void dm_call_target(const dm_server *srv, uint64_t conn, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "k:%s:%llu", srv->instance, (unsigned long long)conn);
+}
+
+/* A connection target of this server needs no other server. */
+static bool target_is_here(const dm_server *srv, const char *target)
+{
+    size_t n = strlen(srv->instance);
+    return strncmp(target, "k:", 2) == 0 && strncmp(target + 2, srv->instance, n) == 0 && target[2 + n] == ':';
+}
+
+dm_conn *dm_server_target_conn(dm_server *srv, const char *target)
+{
+    if (!target_is_here(srv, target))
+        return NULL;
+    return dm_conns_get(srv->conns, strtoull(target + 3 + strlen(srv->instance), NULL, 10));
+}
+
 static void deliver_local(dm_server *srv, const char *target, const char *msg, size_t len)
 {
+    if (strncmp(target, "k:", 2) == 0) {
+        dm_conn *c = dm_server_target_conn(srv, target);
+        if (c)
+            dm_server_send(srv, c->id, msg, len);
+        return;
+    }
     for (dm_conn *c = dm_conns_target(srv->conns, target); c; c = c->snext)
         dm_server_send(srv, c->id, msg, len);
 }
+
+
 
 /* Other servers learn of a push (or a revocation) as "instance TAB target TAB
  * message"; a server ignores its own, which it handled already. */
@@ -57,7 +84,8 @@ void dm_server_deliver(dm_server *srv, const char *target, char *msg)
     if (!msg)
         return;
     deliver_local(srv, target, msg, strlen(msg));
-    publish(srv, target, msg);
+    if (!target_is_here(srv, target))
+        publish(srv, target, msg);
     free(msg);
 }
 
@@ -99,9 +127,9 @@ static void on_event_message(void *ud, const char *data, size_t len)
         return;
     const char *tab2 = memchr(tab1 + 1, '\t', len - (size_t)(tab1 + 1 - data));
     size_t ilen = (size_t)(tab1 - data), tlen = tab2 ? (size_t)(tab2 - tab1 - 1) : 0;
-    if (!tab2 || tlen >= DM_ID_MAX + 8 || (ilen == strlen(srv->instance) && memcmp(data, srv->instance, ilen) == 0))
+    if (!tab2 || tlen >= DM_TARGET_MAX || (ilen == strlen(srv->instance) && memcmp(data, srv->instance, ilen) == 0))
         return;
-    char target[DM_ID_MAX + 8];
+    char target[DM_TARGET_MAX];
     memcpy(target, tab1 + 1, tlen);
     target[tlen] = '\0';
     if (strcmp(target, DM_REGISTRY_REVOKED) == 0) {
@@ -112,6 +140,10 @@ static void on_event_message(void *ud, const char *data, size_t len)
             what[wlen] = '\0';
             revoke_local(srv, what);
         }
+        return;
+    }
+    if (strcmp(target, "!call") == 0) {
+        dm_call_closed(srv, tab2 + 1, len - (size_t)(tab2 + 1 - data));
         return;
     }
     deliver_local(srv, target, tab2 + 1, len - (size_t)(tab2 + 1 - data));
@@ -221,9 +253,13 @@ static void on_net_event(void *ud, const dm_net_event *ev)
     case DM_NET_WS_MESSAGE:
         on_ws_message(srv, ev);
         return;
-    case DM_NET_WS_CLOSE:
+    case DM_NET_WS_CLOSE: {
+        dm_conn *c = dm_conns_get(srv->conns, ev->conn);
+        if (c)
+            dm_call_dropped(srv, c);
         dm_conns_remove(srv->conns, ev->conn);
         return;
+    }
     case DM_NET_HTTP:
         dm_http_handle(srv, ev);
         return;

@@ -38,6 +38,9 @@ typedef struct dm_conn {
     char token_hash[65]; /* of the token that said hello, so a revocation finds it */
     char origin[256];
     int64_t opened_ms;
+    /* The call this connection is a peer of ("" when none): see handlers_call.c. */
+    char call_request[DM_ID_MAX + 1];
+    char call_peer[DM_PEER_MAX + 1];
     struct dm_conn *next;  /* bucket chain of the id table */
     struct dm_conn *snext; /* chain of connections with the same delivery target */
 } dm_conn;
@@ -70,8 +73,11 @@ struct dm_server {
 dm_conn *dm_server_conn(dm_server *srv, uint64_t id);
 /* Sends to one WebSocket (a no-op once the network has stopped). */
 void dm_server_send(dm_server *srv, uint64_t conn, const char *msg, size_t len);
-/* Sends a push to every connection of a target: "i:ID", "c:ID" or "coord",
- * here and, through Redis pub/sub, on every other server. Takes ownership of msg. */
+/* Longest delivery target: "k:INSTANCE:CONN" (one connection, a call peer). */
+#define DM_TARGET_MAX 64
+/* Sends a push to every connection of a target: "i:ID", "c:ID", "g:ID" or
+ * "coord", here and, through Redis pub/sub, on every other server; or to the one
+ * connection of a "k:INSTANCE:CONN" target, wherever it is. Takes ownership of msg. */
 void dm_server_deliver(dm_server *srv, const char *target, char *msg);
 /* The one reply to a client message (WebSocket or HTTP). Takes ownership of data. */
 void dm_server_result(dm_server *srv, const dm_reply_to *to, cJSON *data);
@@ -84,6 +90,8 @@ void dm_server_store_error(dm_server *srv, const dm_reply_to *to, const struct r
 /* Closes this server's connections made with revoked tokens ("t:HASH" or
  * "s:ROLE:ID") and tells the other servers to do the same. */
 void dm_server_revoke(dm_server *srv, const char *what);
+/* The connection of a "k:INSTANCE:CONN" target when it is one of this server's; else NULL. */
+dm_conn *dm_server_target_conn(dm_server *srv, const char *target);
 /* Called by the handlers once hello succeeds: the connection joins its delivery target. */
 void dm_server_bind(dm_server *srv, dm_conn *c);
 
@@ -127,6 +135,24 @@ cJSON *dm_view_offer(const char *oid, int64_t deadline, const struct redisReply 
 cJSON *dm_view_online(const char *const f[6]);
 bool dm_view_candidate(const struct redisReply *rec, dm_candidate *c);
 void dm_view_need(const struct redisReply *request, dm_need *need);
+
+/* handlers_call.c: calls, besides their client messages. */
+/* A connection that is a call peer closed: the others see it reconnecting. */
+void dm_call_dropped(dm_server *srv, const dm_conn *c);
+/* Peers gone longer than call_grace leave; their sessions may end. The clock calls it. */
+void dm_call_sweep(dm_server *srv);
+/* A call closed (the event channel's "!call" message "TARGET TAB REQUEST TAB
+ * REASON"): tells the peer if it is connected here. */
+void dm_call_closed(dm_server *srv, const char *msg, size_t len);
+/* The delivery target of one connection of this server. */
+void dm_call_target(const dm_server *srv, uint64_t conn, char *out, size_t outlen);
+
+/* ice.c: the ICE servers a call's peers use, with TURN credentials minted
+ * for it (coturn's use-auth-secret: username "EXPIRY:REQUEST", credential
+ * base64(HMAC-SHA1(secret, username))). An empty array when none are set. */
+cJSON *dm_ice_servers(const dm_config *cfg, const char *rid, int64_t now_s);
+/* base64(HMAC-SHA1(secret, username)) into out; false when out is too small. */
+bool dm_turn_credential(const char *secret, const char *username, char *out, size_t outlen);
 
 /* tick.c: the clock. */
 bool dm_tick_start(dm_server *srv);

@@ -126,8 +126,11 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     dm_server *srv = arg;
-    if (++srv->ticks % 4 == 0)
+    if (++srv->ticks % 4 == 0) {
         dm_conns_each(srv->conns, close_silent, srv);
+        if (dm_store_up(srv->store))
+            dm_call_sweep(srv);
+    }
     if (srv->ticks % PURGE_TICKS == PURGE_FIRST_TICK && dm_store_up(srv->store))
         dm_report_purge(srv, srv->cfg->notes_retention_days);
     if (srv->tick_running || !dm_store_up(srv->store))

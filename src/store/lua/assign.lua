@@ -38,6 +38,7 @@ if reassign then
   free_sync(rh.interpreter, grace)
   redis.call('SADD', rk .. ':ex', rh.interpreter)
   redis.call('HINCRBY', rk, 'reassigned', 1)
+  call_close(rid, 'reassigned')
   freed = rh.interpreter
 end
 redis.call('HSET', ik, 'job', rid, 'last_assigned', NOW)

@@ -18,5 +18,6 @@ end
 redis.call('HSET', rk, 'state', 'cancelled', 'cancelled_by', role .. ':' .. actor, 'cancel_stage', rh.state,
   'reason', reason, 'closed_at', NOW)
 request_close(rid, rh)
+call_close(rid, 'cancelled')
 rep_closed(rid, rep_zone(ARGV[7]))
 return {redis.call('HGETALL', rk), withdrawn, freed}

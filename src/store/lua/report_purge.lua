@@ -1,6 +1,6 @@
 -- Retention: removes the free text of requests closed more than the given
 -- number of days ago (notes, locations, feedback comments, the canceller's
--- and the coordinator's words), keeping every count: a removed comment or
+-- and the coordinator's words, the call's chat), keeping every count: a removed comment or
 -- note leaves had_clinic_comment/had_interp_note, which the feedback report
 -- counts. ARGV: retention days, at most how many requests.
 -- Returns the number of requests purged (fewer than the limit: done).
@@ -13,6 +13,7 @@ for _, rid in ipairs(ids) do
   if h[2] then redis.call('HSET', rk, 'had_interp_note', 1) end
   redis.call('HDEL', rk, 'note', 'location', 'clinic_comment', 'interp_note', 'release_reason', 'assign_reason')
   if h[3] == 'cancelled' then redis.call('HDEL', rk, 'reason') end
+  redis.call('DEL', rk .. ':chat')
   redis.call('HSET', rk, 'purged_at', NOW)
   redis.call('ZREM', RP .. 'closed', rid)
 end

@@ -17,11 +17,5 @@ if action == 'start' then
   redis.call('HSET', rk, 'state', 'in_session', 'started_at', NOW, 'started_by', role)
   return {redis.call('HGETALL', rk), ''}
 end
-redis.call('HSET', rk, 'state', 'ended', 'ended_at', NOW, 'ended_by', role, 'closed_at', NOW)
-redis.call('HDEL', P .. 'i:' .. rh.interpreter, 'job')
-free_sync(rh.interpreter, grace)
-request_close(rid, rh)
-redis.call('ZADD', P .. 'done', NOW, rid)
-redis.call('ZADD', P .. 'idone:' .. rh.interpreter, NOW, rid)
-rep_session_ended(rid, rep_zone(ARGV[7]))
+session_end(rid, rh, role, 'ended', grace, ARGV[7])
 return {redis.call('HGETALL', rk), rh.interpreter}

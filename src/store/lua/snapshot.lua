@@ -3,7 +3,13 @@
 --  clinic:      {{request hash}...}: open requests and those closed in the last 24 h.
 --  interpreter: {status, offer hash or {}, offered request hash or {}, job request hash or {}}.
 --  coordinator: {{request hash}...}, {{id, name, langs, status, job, offer, fresh heartbeat 0/1}...}.
+--  guest:       {id, language, modality, state} of the request whose call it was let into, or {}.
 local role, subject, grace = ARGV[1], ARGV[2], tonumber(ARGV[3])
+if role == 'guest' then
+  local rid = redis.call('HGET', P .. 'g:' .. subject, 'request')
+  if not rid then return {} end
+  return redis.call('HMGET', P .. 'r:' .. rid, 'id', 'language', 'modality', 'state')
+end
 if role == 'interpreter' then
   local ih = hgetall(P .. 'i:' .. subject)
   local offer, offreq, job = {}, {}, {}

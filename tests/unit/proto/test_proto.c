@@ -191,6 +191,38 @@ static void test_other_messages_fill_their_fields(void **state)
     assert_string_equal(m.id, "\xd9\xa1");
 }
 
+/* Signalling payloads are kept as compact JSON to pass on; booleans are booleans. */
+static void test_call_messages(void **state)
+{
+    (void)state;
+    dm_msg m;
+    decodes("{\"type\":\"call.signal\",\"request\":\"r17\",\"to\":\"p0b1c2d3e4f5a6b7c\",\"kind\":\"candidate\","
+            "\"candidate\":{\"candidate\":\"candidate:1 1 udp 1 192.0.2.3 46154 typ host\",  \"sdpMLineIndex\": 0}}",
+            &m);
+    assert_int_equal(m.type, DM_MSG_CALL_SIGNAL);
+    assert_string_equal(m.u.call.to, "p0b1c2d3e4f5a6b7c");
+    assert_string_equal(m.u.call.kind, "candidate");
+    assert_string_equal(m.u.call.candidate,
+                        "{\"candidate\":\"candidate:1 1 udp 1 192.0.2.3 46154 typ host\",\"sdpMLineIndex\":0}");
+    assert_string_equal(m.u.call.sdp, "");
+    decodes("{\"type\":\"call.signal\",\"request\":\"r17\",\"to\":\"p0b1c2d3e4f5a6b7c\",\"kind\":\"offer\","
+            "\"sdp\":\"v=0\\r\\ns=-\\r\\n\"}",
+            &m);
+    assert_string_equal(m.u.call.sdp, "\"v=0\\r\\ns=-\\r\\n\"");
+    decodes("{\"type\":\"call.state\",\"request\":\"r17\",\"media\":\"connected\",\"audio\":false,\"video\":true}", &m);
+    assert_string_equal(m.u.call.media, "connected");
+    assert_false(m.u.call.audio);
+    assert_true(m.u.call.video);
+    assert_string_equal(m.u.call.quality, "");
+    decodes("{\"type\":\"call.leave\",\"request\":\"r17\",\"end\":true}", &m);
+    assert_true(m.u.call.end);
+    refused("{\"type\":\"call.state\",\"request\":\"r17\",\"media\":\"connected\",\"audio\":1,\"video\":true}",
+            DM_ERR_BAD_MESSAGE, "audio", "audio: must be true or false");
+    refused("{\"type\":\"call.signal\",\"request\":\"r17\",\"to\":\"p0b1c2d3e4f5a6b7c\",\"kind\":\"answer\","
+            "\"sdp\":\"v=0\",\"candidate\":{\"candidate\":\"\"}}",
+            DM_ERR_BAD_MESSAGE, "candidate", "candidate: the key must be one of type, id, request, to, kind, sdp");
+}
+
 static void test_bad_json(void **state)
 {
     (void)state;
@@ -484,7 +516,8 @@ static void test_names(void **state)
     static const char *const types[] = {"hello", "ping", "snapshot.get", "presence.set", "request.create",
                                         "request.cancel", "request.assign", "offer.accept", "offer.decline",
                                         "job.release", "session.start", "session.end", "session.feedback",
-                                        "session.correct"};
+                                        "session.correct", "call.join", "call.signal", "call.state",
+                                        "call.leave", "call.chat", "call.invite"};
     for (int t = 0; t < DM_MSG__COUNT; t++)
         assert_string_equal(dm_msg_type_name((dm_msg_type)t), types[t]);
     assert_string_equal(dm_msg_type_name(DM_MSG__COUNT), "");
@@ -531,6 +564,7 @@ int main(void)
         cmocka_unit_test(test_request_create_fields),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_other_messages_fill_their_fields),
+        cmocka_unit_test(test_call_messages),
         cmocka_unit_test(test_bad_json),
         cmocka_unit_test(test_deep_nesting_does_not_crash),
         cmocka_unit_test(test_bad_messages),
