@@ -1,4 +1,4 @@
-// The coordinator console: the live board and the directory, as two tabs.
+// The coordinator console: the live board, the directory and the reports, as tabs.
 'use strict';
 (function (D) {
   const { h, uid } = D.dom;
@@ -48,10 +48,12 @@
       };
       const board = D.Board(client, dialogs);
       const directory = D.Directory(client);
+      const reports = D.Reports(client);
       let loaded = false;
       const [list, panels] = tabs([
         { key: 'console.board', panel: board.el },
         { key: 'console.directory', panel: directory.el, onShow: () => { if (!loaded) directory.load(); loaded = true; } },
+        { key: 'console.reports', panel: reports.el, onShow: () => reports.open() },
       ]);
       const codes = h('datalist', { id: 'dm-lang-codes' }, D.i18n.LANGUAGES.map((c) => h('option', { value: c }, D.i18n.ENDONYMS[c])));
       D.dom.fill(main, list, panels, codes);
