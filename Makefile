@@ -5,9 +5,9 @@
 PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
-PKGS := libevent libevent_pthreads hiredis libwebsockets libcjson libcrypto
+PKGS := libevent libevent_pthreads hiredis libwebsockets libcjson libcrypto libcurl
 DEB_PKGS := build-essential pkg-config libevent-dev libhiredis-dev libwebsockets-dev libcjson-dev \
-            libssl-dev libcmocka-dev redis-server
+            libssl-dev libcurl4-openssl-dev libcmocka-dev redis-server
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread

@@ -161,6 +161,9 @@ static void on_offer(lg *g, lg_agent *a, const cJSON *msg, double now)
     uint32_t oid = lg_number(str_at(cJSON_GetObjectItemCaseSensitive(msg, "offer"), "id", NULL));
     uint32_t rid = lg_number(str_at(cJSON_GetObjectItemCaseSensitive(msg, "offer"), "request", NULL));
     g->c.offers++;
+    /* As the phone app does: an offer no device acknowledges is withdrawn as undelivered. */
+    send_text(g, a, "{\"type\":\"offer.ack\",\"id\":\"k%u\",\"offer\":\"o%u\",\"event\":\"received\",\"via\":\"ws\"}",
+              oid, oid);
     lg_req *r = lg_req_get(g, rid);
     if (r->t_offer == 0) {
         r->t_offer = now;

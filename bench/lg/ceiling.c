@@ -70,12 +70,12 @@ static int offer_args(void *ud, long i, const char **argv, size_t *lens)
     prep *p = ud;
     snprintf(p->buf[0], sizeof p->buf[0], "r%ld", p->n + i);
     snprintf(p->buf[1], sizeof p->buf[1], "ba-%ld", i);
-    const char *v[] = {p->buf[0], "1", "45000", BIG_GRACE, "", p->buf[1]};
-    for (int k = 0; k < 6; k++) {
+    const char *v[] = {p->buf[0], "1", "45000", BIG_GRACE, "", "0", p->buf[1]};
+    for (int k = 0; k < 7; k++) {
         argv[k] = v[k];
         lens[k] = strlen(v[k]);
     }
-    return 6;
+    return 7;
 }
 
 static long seq_now(redisContext *c)
@@ -157,8 +157,8 @@ bool lg_ceiling_run(redisContext *c, const char *host, int port, long calls, lg_
     dm_req_states_from(DM_REV_ACCEPT, from, sizeof from);
     snprintf(prefix, sizeof prefix,
              "local bench_n = (redis.call('INCR', 'bench:offer') - 1) %% %ld\nARGV[1] = 'r' .. (%ld + bench_n)\n"
-             "ARGV[2] = '3'\nARGV[3] = '45000'\nARGV[4] = '%s'\nARGV[5] = ''\n"
-             "for j = 0, 5 do ARGV[6 + j] = 'bo-' .. (bench_n * 6 + j) end\n",
+             "ARGV[2] = '3'\nARGV[3] = '45000'\nARGV[4] = '%s'\nARGV[5] = ''\nARGV[6] = '0'\n"
+             "for j = 0, 5 do ARGV[7 + j] = 'bo-' .. (bench_n * 6 + j) end\n",
              P, B, BIG_GRACE);
     bool ok = lg_script_load(c, "candidates", "", cand) && lg_script_load(c, "offer", prefix, offer);
     snprintf(prefix, sizeof prefix,

@@ -32,6 +32,9 @@ typedef struct dm_config {
     char turn_secret[256];    /* turn_secret: coturn's static-auth-secret, for per-call credentials */
     int turn_ttl_s;           /* turn_ttl: seconds a minted TURN credential is valid, 60..604800, default 43200 */
     int call_grace_s;         /* call_grace: seconds a dropped call peer may be gone before it counts as left, 5..3600, default 60 */
+    char vapid_key[256];      /* vapid_key: the Web Push signing key's PEM file; "" = data_dir/vapid.pem (made on first start) */
+    char vapid_subject[256];  /* vapid_subject: contact push services may use (mailto: or https:) */
+    int delivery_timeout_s;   /* delivery_timeout: seconds for an offer to reach a device before it is withdrawn as undelivered, 0 = never, default 10 */
     bool help;                /* --help was given: print dm_config_usage and exit 0 */
 } dm_config;
 

@@ -44,6 +44,10 @@ typedef enum {
     DM_MSG_CALL_LEAVE,       /* a peer: leave, or hang up and end the session */
     DM_MSG_CALL_CHAT,        /* a peer: one chat line to the other peers */
     DM_MSG_CALL_INVITE,      /* clinic: a one-time link for a guest */
+    DM_MSG_PUSH_SUBSCRIBE,   /* interpreter: a phone's Web Push subscription */
+    DM_MSG_PUSH_UNSUBSCRIBE, /* interpreter */
+    DM_MSG_PUSH_SETTINGS,    /* interpreter: on/off, quiet hours, modalities */
+    DM_MSG_OFFER_ACK,        /* interpreter: an offer was received, shown, clicked or seen */
     DM_MSG__COUNT
 } dm_msg_type;
 
@@ -79,6 +83,17 @@ typedef struct dm_call_msg {
     char text[DM_UTF8_SIZE(DM_CHAT_MAX)]; /* call.chat */
 } dm_call_msg;
 
+typedef struct dm_push_msg_fields {
+    char endpoint[1025];  /* push.subscribe */
+    char p256dh[96];
+    char auth[32];
+    char label[DM_UTF8_SIZE(80)];
+    char device[DM_PEER_MAX + 1]; /* push.unsubscribe */
+    bool enabled;                 /* push.settings */
+    char quiet_from[8], quiet_to[8]; /* "HH:MM", "" when not given */
+    char modalities[64];          /* the JSON array as given, "" when not given */
+} dm_push_msg_fields;
+
 typedef struct dm_msg {
     dm_msg_type type;
     char id[DM_UTF8_SIZE(DM_CLIENT_ID_MAX)]; /* client's id, echoed in the reply; "" when not given */
@@ -94,6 +109,8 @@ typedef struct dm_msg {
         struct { char request[DM_ID_MAX + 1]; int rating; /* 0 when not given */ char comment[DM_UTF8_SIZE(DM_COMMENT_MAX)]; } feedback;
         struct { char request[DM_ID_MAX + 1]; int64_t started_at, ended_at; char reason[DM_UTF8_SIZE(DM_REASON_MAX)]; } correct;
         dm_call_msg call; /* call.* */
+        dm_push_msg_fields push; /* push.* */
+        struct { char offer[DM_ID_MAX + 1]; char event[12]; char via[8]; } ack; /* offer.ack */
     } u;
 } dm_msg;
 

@@ -5,6 +5,7 @@
 
 #include <cjson/cJSON.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,6 +101,26 @@ static const field call_fields[] = {
     END,
 };
 
+/* Nested fields are named by their path. */
+static const field push_fields[] = {
+    TEXT("endpoint", u.push.endpoint),
+    TEXT("keys.p256dh", u.push.p256dh),
+    TEXT("keys.auth", u.push.auth),
+    TEXT("label", u.push.label),
+    TEXT("device", u.push.device),
+    FLAG("enabled", u.push.enabled),
+    TEXT("quiet_from", u.push.quiet_from),
+    TEXT("quiet_to", u.push.quiet_to),
+    JSON("modalities", u.push.modalities),
+    END,
+};
+static const field ack_fields[] = {
+    TEXT("offer", u.ack.offer),
+    TEXT("event", u.ack.event),
+    TEXT("via", u.ack.via),
+    END,
+};
+
 /* Indexed by dm_msg_type; the name is the wire type and the schema's name. */
 static const struct {
     const char *name;
@@ -125,6 +146,10 @@ static const struct {
     [DM_MSG_CALL_LEAVE] = {"call.leave", call_fields},
     [DM_MSG_CALL_CHAT] = {"call.chat", call_fields},
     [DM_MSG_CALL_INVITE] = {"call.invite", call_fields},
+    [DM_MSG_PUSH_SUBSCRIBE] = {"push.subscribe", push_fields},
+    [DM_MSG_PUSH_UNSUBSCRIBE] = {"push.unsubscribe", push_fields},
+    [DM_MSG_PUSH_SETTINGS] = {"push.settings", push_fields},
+    [DM_MSG_OFFER_ACK] = {"offer.ack", ack_fields},
 };
 
 static const char *const err_names[DM_ERR__COUNT] = {
@@ -321,13 +346,24 @@ static void copy_id(const cJSON *root, dm_msg *out)
     memcpy(out->id, id->valuestring, len + 1);
 }
 
+/* The member at a dotted path such as "keys.auth". */
+static const cJSON *lookup(const cJSON *root, const char *path)
+{
+    const char *dot = strchr(path, '.');
+    if (!dot)
+        return cJSON_GetObjectItemCaseSensitive(root, path);
+    char head[32];
+    snprintf(head, sizeof head, "%.*s", (int)(dot - path), path);
+    return lookup(cJSON_GetObjectItemCaseSensitive(root, head), dot + 1);
+}
+
 static bool decode_as(const cJSON *root, dm_msg_type type, dm_msg *out, dm_proto_error *err)
 {
     if (!dm_proto_validate(messages[type].name, root, err))
         return false;
     out->type = type;
     for (const field *f = messages[type].fields; f->name; f++) {
-        const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, f->name);
+        const cJSON *item = lookup(root, f->name);
         if (item && !store(f, item, out, err))
             return false;
     }

@@ -39,6 +39,7 @@ static bool check_redis(const char *value, char *why, size_t whylen);
 static bool check_level(const char *value, char *why, size_t whylen);
 static bool check_timezone(const char *value, char *why, size_t whylen);
 static bool check_uris(const char *value, char *why, size_t whylen);
+static bool check_contact(const char *value, char *why, size_t whylen);
 
 #define FIELD(f) offsetof(dm_config, f), sizeof(((dm_config *)0)->f)
 
@@ -83,6 +84,14 @@ static const setting settings[] = {
      "coturn's static-auth-secret: dragomand mints time-limited TURN credentials per call with it"},
     {"turn_ttl", KIND_INT, FIELD(turn_ttl_s), 60, 604800, NULL, "43200", "SECONDS",
      "how long a minted TURN credential is valid (60..604800)"},
+    {"vapid_key", KIND_STR, FIELD(vapid_key), 0, 0, NULL, "", "FILE",
+     "PEM file of the Web Push (VAPID) key; empty = data_dir/vapid.pem, made on first start. Keep it: "
+     "phones' subscriptions are bound to it"},
+    {"vapid_subject", KIND_STR, FIELD(vapid_subject), 0, 0, check_contact, "mailto:admin@localhost", "URL",
+     "contact for push services' operators: a mailto: or https: URL"},
+    {"delivery_timeout", KIND_INT, FIELD(delivery_timeout_s), 0, 600, NULL, "10", "SECONDS",
+     "an offer no device has acknowledged after this long is withdrawn as undelivered and the next "
+     "interpreter asked; 0 = wait for the offer's own deadline (0..600)"},
     {"call_grace", KIND_INT, FIELD(call_grace_s), 5, 3600, NULL, "60", "SECONDS",
      "how long a call participant may be gone (dropped, silent) before counting as left; a started call "
      "whose interpreter or every other participant is gone that long ends its session (5..3600)"},
@@ -131,6 +140,14 @@ static bool check_uris(const char *value, char *why, size_t whylen)
         p += len + (p[len] == ',');
     }
     return true;
+}
+
+static bool check_contact(const char *value, char *why, size_t whylen)
+{
+    if (strncmp(value, "mailto:", 7) == 0 || strncmp(value, "https://", 8) == 0)
+        return true;
+    copy_str(why, whylen, "must be a mailto: or https: URL");
+    return false;
 }
 
 static bool check_nonempty(const char *value, char *why, size_t whylen)

@@ -54,7 +54,7 @@ void dm_hctx_reply_request(dm_hctx *h, const redisReply *hash)
     free(h);
 }
 
-static cJSON *snapshot_interpreter(const redisReply *r)
+static cJSON *snapshot_interpreter(const dm_server *srv, const redisReply *r)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "status", r->element[0]->str ? r->element[0]->str : "away");
@@ -65,6 +65,8 @@ static cJSON *snapshot_interpreter(const redisReply *r)
     cJSON_AddItemToObject(o, "offer", offer);
     bool has_job = r->element[3]->elements > 0;
     cJSON_AddItemToObject(o, "job", has_job ? dm_view_request(r->element[3]) : cJSON_CreateNull());
+    if (r->elements >= 5 && r->element[4]->elements >= 4)
+        cJSON_AddItemToObject(o, "push", dm_view_push(srv, r->element[4]));
     return o;
 }
 
@@ -129,10 +131,10 @@ static cJSON *snapshot_guest(const redisReply *r)
     return o;
 }
 
-static cJSON *snapshot_body(dm_role role, const redisReply *r)
+static cJSON *snapshot_body(const dm_server *srv, dm_role role, const redisReply *r)
 {
     if (role == DM_ROLE_INTERPRETER)
-        return r->elements >= 4 ? snapshot_interpreter(r) : NULL;
+        return r->elements >= 4 ? snapshot_interpreter(srv, r) : NULL;
     if (role == DM_ROLE_GUEST)
         return snapshot_guest(r);
     cJSON *o = cJSON_CreateObject();
@@ -153,7 +155,7 @@ static void on_snapshot(void *ud, redisReply *reply)
 {
     dm_hctx *h = ud;
     if (reply && reply->type == REDIS_REPLY_ARRAY) {
-        cJSON *body = snapshot_body(h->actor.role, reply);
+        cJSON *body = snapshot_body(h->srv, h->actor.role, reply);
         char *msg = body ? dm_proto_push("snapshot", body) : NULL;
         if (msg)
             dm_server_send(h->srv, h->to.conn, msg, strlen(msg));
@@ -354,6 +356,10 @@ static const struct {
     [DM_MSG_CALL_LEAVE] = {CALL_ROLES, dm_handle_call_leave},
     [DM_MSG_CALL_CHAT] = {CALL_ROLES, dm_handle_call_chat},
     [DM_MSG_CALL_INVITE] = {ROLE(DM_ROLE_CLINIC), dm_handle_call_invite},
+    [DM_MSG_PUSH_SUBSCRIBE] = {ROLE(DM_ROLE_INTERPRETER), dm_handle_push_subscribe},
+    [DM_MSG_PUSH_UNSUBSCRIBE] = {ROLE(DM_ROLE_INTERPRETER), dm_handle_push_unsubscribe},
+    [DM_MSG_PUSH_SETTINGS] = {ROLE(DM_ROLE_INTERPRETER), dm_handle_push_settings},
+    [DM_MSG_OFFER_ACK] = {ROLE(DM_ROLE_INTERPRETER), dm_handle_offer_ack},
 };
 
 void dm_handle_message(dm_server *srv, const dm_actor *actor, const dm_reply_to *to, const dm_msg *msg)

@@ -43,6 +43,15 @@ void dm_handle_call_leave(dm_hctx *h, const dm_msg *msg);
 void dm_handle_call_chat(dm_hctx *h, const dm_msg *msg);
 void dm_handle_call_invite(dm_hctx *h, const dm_msg *msg);
 
+/* handlers_push.c */
+void dm_handle_push_subscribe(dm_hctx *h, const dm_msg *msg);
+void dm_handle_push_unsubscribe(dm_hctx *h, const dm_msg *msg);
+void dm_handle_push_settings(dm_hctx *h, const dm_msg *msg);
+void dm_handle_offer_ack(dm_hctx *h, const dm_msg *msg);
+/* An interpreter's push settings and devices, from push.lua's {on, quiet,
+ * modalities, devices}: what the app shows. */
+cJSON *dm_view_push(const dm_server *srv, const struct redisReply *r);
+
 /* The states an event may happen in, as the scripts take them ("a,b"): from
  * the one transition table (src/dispatch/state.c). */
 typedef struct { char s[64]; } dm_states;

@@ -206,6 +206,23 @@ static void my_hours(dm_server *srv, const dm_actor *actor, const dm_reply_to *t
     dm_hctx_run(h, "hours", argv, on_hours);
 }
 
+/* POST /api/offers/ID/ack: the receipt a phone's service worker sends. */
+static void offer_ack(dm_server *srv, const dm_actor *actor, const dm_reply_to *to, const http_call *c)
+{
+    const char *id = c->path + strlen("/api/offers/");
+    const char *slash = strchr(id, '/');
+    char oid[DM_ID_MAX + 1];
+    if (!slash || slash == id || (size_t)(slash - id) > DM_ID_MAX || strcmp(slash, "/ack") != 0 ||
+        strcmp(c->method, "POST") != 0) {
+        dm_server_error(srv, to, DM_ERR_NOT_FOUND, "no such resource %s", c->path);
+        return;
+    }
+    snprintf(oid, sizeof oid, "%.*s", (int)(slash - id), id);
+    dm_msg msg;
+    if (decode_as(srv, to, c, DM_MSG_OFFER_ACK, "offer", oid, &msg))
+        dm_handle_message(srv, actor, to, &msg);
+}
+
 static void route(http_call *c, const dm_actor *actor)
 {
     dm_reply_to to = {.conn = c->conn, .http = true};
@@ -215,6 +232,10 @@ static void route(http_call *c, const dm_actor *actor)
     }
     if (strcmp(c->path, "/api/me/hours") == 0 && strcmp(c->method, "GET") == 0) {
         my_hours(c->srv, actor, &to);
+        return;
+    }
+    if (strncmp(c->path, "/api/offers/", 12) == 0) {
+        offer_ack(c->srv, actor, &to, c);
         return;
     }
     if (strncmp(c->path, "/api/reports/", 13) == 0) {
@@ -251,6 +272,18 @@ static void on_http_auth(void *ud, redisReply *reply)
     http_call_free(c);
 }
 
+/* The application server key is public: phones need it before they subscribe. */
+static void push_key(dm_server *srv, uint64_t conn)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "public_key", dm_webpush_key(srv) ? dm_webpush_key(srv) : "");
+    char *body = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (body && srv->net)
+        dm_net_http_reply(srv->net, conn, 200, "application/json", body, strlen(body));
+    free(body);
+}
+
 static bool bearer(const char *header, char *token, size_t len)
 {
     if (strncmp(header, "Bearer ", 7) != 0)
@@ -271,6 +304,10 @@ void dm_http_handle(dm_server *srv, const dm_net_event *ev)
     }
     if (strcmp(ev->path, "/metrics") == 0) {
         metrics(srv, ev->conn);
+        return;
+    }
+    if (strcmp(ev->path, "/api/push/key") == 0) {
+        push_key(srv, ev->conn);
         return;
     }
     dm_reply_to to = {.conn = ev->conn, .http = true};

@@ -72,6 +72,7 @@ void dm_push_offer_withdrawn(dm_server *srv, const char *oid, const char *iid, c
     cJSON_AddStringToObject(body, "request", rid);
     cJSON_AddStringToObject(body, "reason", reason);
     push_to(srv, "i:", iid, dm_proto_push("offer.withdrawn", body));
+    dm_webpush_withdrawn(srv, iid, oid, reason);
 }
 
 void dm_push_withdrawn(dm_server *srv, const redisReply *pairs, size_t from, const char *rid, const char *reason)
@@ -88,12 +89,26 @@ void dm_push_withdrawn(dm_server *srv, const redisReply *pairs, size_t from, con
     }
 }
 
-static void push_offers(dm_server *srv, const redisReply *request, const redisReply *made, int64_t deadline)
+static bool listed(const redisReply *ids, const char *id)
+{
+    for (size_t i = 0; i < ids->elements; i++)
+        if (ids->element[i]->str && strcmp(ids->element[i]->str, id) == 0)
+            return true;
+    return false;
+}
+
+/* Over the WebSocket to every open app, and by Web Push to the phones of
+ * those who have them (pushable). */
+static void push_offers(dm_server *srv, const redisReply *request, const redisReply *made, int64_t deadline,
+                        const redisReply *pushable)
 {
     for (size_t i = 0; i + 1 < made->elements; i += 2) {
+        const char *oid = made->element[i]->str, *iid = made->element[i + 1]->str;
         cJSON *body = cJSON_CreateObject();
-        cJSON_AddItemToObject(body, "offer", dm_view_offer(made->element[i]->str, deadline, request));
-        dm_push_interpreter(srv, made->element[i + 1]->str, dm_proto_push("offer", body));
+        cJSON_AddItemToObject(body, "offer", dm_view_offer(oid, deadline, request));
+        dm_push_interpreter(srv, iid, dm_proto_push("offer", body));
+        if (listed(pushable, iid))
+            dm_webpush_offer(srv, iid, oid, deadline, request);
         srv->counters.offers_sent++;
     }
 }
@@ -102,7 +117,7 @@ static void on_offer(void *ud, redisReply *reply)
 {
     match_call *m = ud;
     dm_server *srv = m->srv;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 3) {
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 4) {
         if (reply && reply->type == REDIS_REPLY_ERROR)
             dm_warn("offer for %s refused: %s", m->id, reply->str);
         free(m);
@@ -110,7 +125,7 @@ static void on_offer(void *ud, redisReply *reply)
     }
     const redisReply *made = reply->element[1];
     if (made->elements > 0) {
-        push_offers(srv, reply->element[0], made, reply->element[2]->integer);
+        push_offers(srv, reply->element[0], made, reply->element[2]->integer, reply->element[3]);
         dm_push_request(srv, reply->element[0]);
     }
     free(m);
@@ -121,8 +136,9 @@ static void run_offer(dm_server *srv, const char *rid, const char *miss, const c
     dm_num fanout = dm_num_of(srv->cfg->offer_fanout);
     dm_num timeout = dm_num_of((long long)srv->cfg->offer_timeout_s * 1000);
     dm_num grace = dm_grace(srv);
-    const char *argv[DM_STORE_MAX_ARGS + 1] = {rid, fanout.s, timeout.s, grace.s, miss};
-    size_t argc = 5;
+    dm_num deliver = dm_num_of((long long)srv->cfg->delivery_timeout_s * 1000);
+    const char *argv[DM_STORE_MAX_ARGS + 1] = {rid, fanout.s, timeout.s, grace.s, miss, deliver.s};
+    size_t argc = 6;
     for (size_t i = 0; i < n && argc < DM_STORE_MAX_ARGS; i++)
         argv[argc++] = ids[i];
     argv[argc] = NULL;

@@ -300,7 +300,7 @@ dm_server *dm_server_start(const dm_config *cfg, struct event_base *base, const 
     dm_store_config sc = {.url = redis_url, .channel = EVENT_CHANNEL, .on_status = on_store_status,
                           .on_message = on_event_message, .ud = srv};
     srv->store = srv->conns ? dm_store_new(base, &sc) : NULL;
-    if (!srv->store)
+    if (!srv->store || !(srv->push = dm_webpush_start(srv)))
         goto fail;
     dm_net_config nc = {.host = cfg->listen_host, .port = cfg->listen_port, .web_root = cfg->web_root,
                         .max_message = cfg->max_message, .max_body = cfg->max_message};
@@ -336,6 +336,7 @@ void dm_server_stop(dm_server *srv)
         srv->net = NULL;
     }
     dm_tick_stop(srv);
+    dm_webpush_stop(srv->push);
     dm_store_free(srv->store);
     dm_conns_free(srv->conns);
     free(srv);

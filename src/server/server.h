@@ -66,6 +66,7 @@ struct dm_server {
     bool tick_running;
     int ticks;
     char instance[33]; /* this process's name on the shared event channel */
+    struct dm_webpush *push; /* NULL until started */
     dm_counters counters;
 };
 
@@ -146,6 +147,21 @@ void dm_call_sweep(dm_server *srv);
 void dm_call_closed(dm_server *srv, const char *msg, size_t len);
 /* The delivery target of one connection of this server. */
 void dm_call_target(const dm_server *srv, uint64_t conn, char *out, size_t outlen);
+
+/* webpush.c: offers to phones by Web Push. */
+/* Loads (or makes) the VAPID key and starts the sender; NULL after logging why. */
+struct dm_webpush *dm_webpush_start(dm_server *srv);
+void dm_webpush_stop(struct dm_webpush *wp);
+/* The application server key phones subscribe with (base64url). */
+const char *dm_webpush_key(const dm_server *srv);
+/* The offer to the interpreter's phones (their settings permitting). */
+void dm_webpush_offer(dm_server *srv, const char *iid, const char *oid, int64_t deadline,
+                      const struct redisReply *request);
+/* Its withdrawal, to the phones it was pushed to by this server. */
+void dm_webpush_withdrawn(dm_server *srv, const char *iid, const char *oid, const char *reason);
+/* Tells coordinators an offer reached a device, was shown, clicked or seen, or did not arrive ("undelivered"). */
+void dm_webpush_receipt(dm_server *srv, const char *oid, const char *rid, const char *iid, const char *event,
+                        const char *via);
 
 /* ice.c: the ICE servers a call's peers use, with TURN credentials minted
  * for it (coturn's use-auth-secret: username "EXPIRY:REQUEST", credential

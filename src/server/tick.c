@@ -59,9 +59,12 @@ static void alert(dm_server *srv, const char *rid, const char *kind)
 
 static void handle_expired(dm_server *srv, const redisReply *list)
 {
-    for (size_t i = 0; i + 2 < list->elements; i += 3) {
+    for (size_t i = 0; i + 3 < list->elements; i += 4) {
         const char *oid = list->element[i]->str, *iid = list->element[i + 1]->str, *rid = list->element[i + 2]->str;
-        dm_push_offer_withdrawn(srv, oid, iid, rid, "expired");
+        bool undelivered = strcmp(list->element[i + 3]->str, "undelivered") == 0;
+        dm_push_offer_withdrawn(srv, oid, iid, rid, undelivered ? "undelivered" : "expired");
+        if (undelivered)
+            dm_webpush_receipt(srv, oid, rid, iid, "undelivered", "");
         srv->counters.offers_expired++;
         dm_match_request(srv, rid);
         dm_match_interpreter(srv, iid);

@@ -20,9 +20,10 @@ describe('reconnect snapshot', () => {
   it('an interpreter finds the pending offer, then the job, in the snapshot', T(), async () => {
     const clinic = await env.clinic();
     let a1 = await env.interpreter('i-a1');
-    const { type, ...body } = a1.snapshot;
+    const { type, push, ...body } = a1.snapshot;
     assert.equal(type, 'snapshot');
     assert.deepEqual(body, { status: 'away', offer: null, job: null }, 'a fresh interpreter');
+    assert.deepEqual({ ...push, public_key: 'K' }, { public_key: 'K', enabled: true, modalities: [], devices: [] });
     const req = await create(clinic, { note: 'Ward 3' });
     const offer = await offerFor(a1, req.id);
 

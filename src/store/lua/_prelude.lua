@@ -45,9 +45,10 @@ local function langs_of(ih)
   return out
 end
 
+-- Reachable: heartbeats from an open app, or a phone that push can wake (push.lua).
 local function is_free(ih, grace)
   return ih.active == '1' and ih.status == 'available' and not ih.offer and not ih.job
-    and tonumber(ih.hb or '0') >= NOW - grace
+    and (tonumber(ih.hb or '0') >= NOW - grace or ih.pushable == '1')
 end
 
 local function free_rem(id, ih)

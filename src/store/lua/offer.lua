@@ -2,19 +2,24 @@
 -- is still free and not excluded gets a pending offer, until the request holds
 -- `fanout` pending offers. The claim is what makes double booking impossible:
 -- an interpreter holding an offer or a job is not free.
+-- An offer no device acknowledges within the delivery timeout expires early
+-- as undelivered (its deadlines entry is the earlier time until ack.lua moves it).
 -- ARGV: request id, fanout, offer timeout ms, heartbeat grace ms, miss reason
--- (why matching found nobody, "" when it found someone), candidate ids...
--- Returns {request hash, {offer id, interpreter id, ...}, deadline}.
+-- (why matching found nobody, "" when it found someone), delivery timeout ms
+-- (0: none), candidate ids...
+-- Returns {request hash, {offer id, interpreter id, ...}, deadline,
+--          {interpreter id whose phone push can wake, ...}}.
 local rid, fanout, timeout, grace, miss = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+local deliver = tonumber(ARGV[6])
 local key = P .. 'r:' .. rid
 local rh = hgetall(key)
 if not rh.state then return fail('not_found', 'no request ' .. rid) end
 local deadline = NOW + timeout
-local made = {}
-if rh.state ~= 'searching' or held(rh) then return {redis.call('HGETALL', key), made, deadline} end
+local made, pushable = {}, {}
+if rh.state ~= 'searching' or held(rh) then return {redis.call('HGETALL', key), made, deadline, pushable} end
 local pend = key .. ':pending'
 local want = fanout - redis.call('SCARD', pend)
-for i = 6, #ARGV do
+for i = 7, #ARGV do
   if want <= 0 then break end
   local iid = ARGV[i]
   local ik = P .. 'i:' .. iid
@@ -23,9 +28,15 @@ for i = 6, #ARGV do
     local oid = 'o' .. redis.call('INCR', P .. 'seq')
     redis.call('HSET', P .. 'o:' .. oid, 'id', oid, 'request', rid, 'interpreter', iid, 'state', 'pending',
       'created_at', NOW, 'deadline', deadline)
+    local due = deadline
+    if deliver > 0 and NOW + deliver < deadline then
+      due = NOW + deliver
+      redis.call('HSET', P .. 'o:' .. oid, 'deliver_by', due)
+    end
     redis.call('HSET', ik, 'offer', oid)
     free_rem(iid, ih)
-    redis.call('ZADD', P .. 'deadlines', deadline, oid)
+    redis.call('ZADD', P .. 'deadlines', due, oid)
+    if ih.pushable == '1' then pushable[#pushable + 1] = iid end
     redis.call('SADD', pend, oid)
     redis.call('HINCRBY', key, 'asked', 1)
     redis.call('HSETNX', key, 'first_offer_at', NOW)
@@ -35,4 +46,4 @@ for i = 6, #ARGV do
   end
 end
 if miss ~= '' then redis.call('HSET', key, 'miss', miss) end
-return {redis.call('HGETALL', key), made, deadline}
+return {redis.call('HGETALL', key), made, deadline, pushable}

@@ -1,7 +1,8 @@
 -- What a connection needs to show after (re)connecting.
 -- ARGV: role, subject id, grace ms.
 --  clinic:      {{request hash}...}: open requests and those closed in the last 24 h.
---  interpreter: {status, offer hash or {}, offered request hash or {}, job request hash or {}}.
+--  interpreter: {status, offer hash or {}, offered request hash or {}, job request hash or {},
+--               {push on, quiet, modalities, {{device, "", "", "", label}...}} as push.lua gives them}.
 --  coordinator: {{request hash}...}, {{id, name, langs, status, job, offer, fresh heartbeat 0/1}...}.
 --  guest:       {id, language, modality, state} of the request whose call it was let into, or {}.
 local role, subject, grace = ARGV[1], ARGV[2], tonumber(ARGV[3])
@@ -18,7 +19,12 @@ if role == 'interpreter' then
     offreq = redis.call('HGETALL', P .. 'r:' .. redis.call('HGET', P .. 'o:' .. ih.offer, 'request'))
   end
   if ih.job then job = redis.call('HGETALL', P .. 'r:' .. ih.job) end
-  return {ih.status or 'away', offer, offreq, job}
+  local devices = {}
+  local flat = redis.call('HGETALL', P .. 'i:' .. subject .. ':push')
+  for i = 1, #flat, 2 do
+    devices[#devices + 1] = {flat[i], '', '', '', string.match(flat[i + 1], '([^\t]*)$') or ''}
+  end
+  return {ih.status or 'away', offer, offreq, job, {ih.push_on or '1', ih.push_quiet or '', ih.push_modalities or '', devices}}
 end
 local reqs = {}
 local ids

@@ -2,7 +2,7 @@
 -- second; being one script, two servers never expire or escalate twice.
 -- ARGV: heartbeat grace ms, unfilled_after ms, at most how many of each to
 -- handle, escalate_after ms, report zone (see _report.lua).
--- Returns {{expired offer id, interpreter id, request id, ...},
+-- Returns {{expired offer id, interpreter id, request id, "deadline" | "undelivered", ...},
 --          {escalated request id, ...},
 --          {unfilled request id, withdrawn offer id, interpreter id, ..., "" ...},
 --          {interpreter id whose heartbeat went stale, ...},
@@ -26,12 +26,15 @@ for _, oid in ipairs(redis.call('ZRANGEBYSCORE', P .. 'deadlines', '-inf', NOW, 
   local rid = redis.call('HGET', P .. 'o:' .. oid, 'request')
   local iid = redis.call('HGET', P .. 'o:' .. oid, 'interpreter')
   if rid and iid then redis.call('SADD', P .. 'r:' .. rid .. ':ex', iid) end
-  if offer_close(oid, 'expired', 'deadline', grace) then
+  local o = redis.call('HMGET', P .. 'o:' .. oid, 'deliver_by', 'delivered_at', 'deadline')
+  local why = (o[1] and not o[2] and tonumber(o[3]) > NOW) and 'undelivered' or 'deadline'
+  if offer_close(oid, 'expired', why, grace) then
     redis.call('HINCRBY', P .. 'i:' .. iid, 'expiries', 1)
     rep_event(iid, 'expired', zone)
     expired[#expired + 1] = oid
     expired[#expired + 1] = iid
     expired[#expired + 1] = rid
+    expired[#expired + 1] = why
   else
     redis.call('ZREM', P .. 'deadlines', oid)
   end
@@ -65,10 +68,13 @@ for _, rid in ipairs(redis.call('ZRANGEBYSCORE', P .. 'rt', '-inf', NOW, 'LIMIT'
 end
 
 local stale = {}
+-- A phone that push can wake is still there when its app goes quiet.
 for _, iid in ipairs(redis.call('ZRANGEBYSCORE', P .. 'hb', '-inf', NOW - grace, 'LIMIT', 0, limit)) do
   redis.call('ZREM', P .. 'hb', iid)
   free_sync(iid, grace)
-  rep_presence_lost(iid, zone)
-  stale[#stale + 1] = iid
+  if redis.call('HGET', P .. 'i:' .. iid, 'pushable') ~= '1' then
+    rep_presence_lost(iid, zone)
+    stale[#stale + 1] = iid
+  end
 end
 return {expired, escalated, unfilled, stale, released}

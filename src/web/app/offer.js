@@ -129,10 +129,20 @@
       if (fill) fill.style.inlineSize = `${Math.min(100, (left / offer.total) * 100)}%`;
     }
 
+    // The server withdraws an offer no device acknowledges within a few
+    // seconds (delivery_timeout) and asks the next interpreter: say it arrived,
+    // and that it is on screen when it is.
+    function acknowledge(id) {
+      const ack = (event) => client.send('offer.ack', { offer: id, event, via: 'ws' }).catch(() => {});
+      ack('received');
+      if (document.visibilityState === 'visible') ack('seen');
+    }
+
     function show(o) {
       const fresh = !offer || offer.id !== o.id;
       offer = Object.assign({}, o, { total: Math.max(1000, o.deadline - client.serverNow()) });
       if (!fresh) return;
+      acknowledge(o.id);
       declining = false;
       returnFocus = document.activeElement;
       el.hidden = false;

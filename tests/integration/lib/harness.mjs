@@ -313,6 +313,7 @@ export class Client {
     this.waiters = [];
     this.seq = 0;
     this.heartbeat = null;
+    this.autoAck = true;
     this.closeInfo = null;
     this.closed = new Promise((resolve) => {
       ws.on('close', (code, reason) => {
@@ -330,9 +331,13 @@ export class Client {
       } catch {
         msg = { type: '<unparsable>', raw: data.toString(), binary: isBinary };
       }
-      // Heartbeat replies are bookkeeping, not something a test waits for.
-      const used = typeof msg.id === 'string' && msg.id.startsWith('hb-');
+      // Heartbeat and receipt replies are bookkeeping, not something a test waits for.
+      const used = typeof msg.id === 'string' && (msg.id.startsWith('hb-') || msg.id.startsWith('ack-'));
       this.inbox.push({ msg, used });
+      // Like the phone app, say an offer arrived, or it is withdrawn as undelivered.
+      if (msg.type === 'offer' && this.autoAck && ws.readyState === WebSocket.OPEN) {
+        ws.send(JSON.stringify({ type: 'offer.ack', id: `ack-${msg.offer.id}`, offer: msg.offer.id, event: 'received', via: 'ws' }));
+      }
       this.poke();
     });
   }

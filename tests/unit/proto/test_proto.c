@@ -517,7 +517,8 @@ static void test_names(void **state)
                                         "request.cancel", "request.assign", "offer.accept", "offer.decline",
                                         "job.release", "session.start", "session.end", "session.feedback",
                                         "session.correct", "call.join", "call.signal", "call.state",
-                                        "call.leave", "call.chat", "call.invite"};
+                                        "call.leave", "call.chat", "call.invite", "push.subscribe",
+                                        "push.unsubscribe", "push.settings", "offer.ack"};
     for (int t = 0; t < DM_MSG__COUNT; t++)
         assert_string_equal(dm_msg_type_name((dm_msg_type)t), types[t]);
     assert_string_equal(dm_msg_type_name(DM_MSG__COUNT), "");
