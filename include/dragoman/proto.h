@@ -48,6 +48,7 @@ typedef enum {
     DM_MSG_PUSH_UNSUBSCRIBE, /* interpreter */
     DM_MSG_PUSH_SETTINGS,    /* interpreter: on/off, quiet hours, modalities */
     DM_MSG_OFFER_ACK,        /* interpreter: an offer was received, shown, clicked or seen */
+    DM_MSG_JOB_ETA,          /* interpreter: a new arrival time for an on-site job */
     DM_MSG__COUNT
 } dm_msg_type;
 
@@ -103,8 +104,9 @@ typedef struct dm_msg {
         dm_request_spec create;
         /* request.cancel, job.release, session.start, session.end */
         struct { char request[DM_ID_MAX + 1]; char reason[DM_UTF8_SIZE(DM_REASON_MAX)]; } ref;
-        /* offer.accept, offer.decline */
-        struct { char offer[DM_ID_MAX + 1]; char reason[DM_UTF8_SIZE(DM_REASON_MAX)]; } offer;
+        /* offer.accept, offer.decline; eta_min (on-site arrival, 0 when not given) with offer.accept */
+        struct { char offer[DM_ID_MAX + 1]; char reason[DM_UTF8_SIZE(DM_REASON_MAX)]; int eta_min; } offer;
+        struct { char request[DM_ID_MAX + 1]; int eta_min; } eta; /* job.eta */
         struct { char request[DM_ID_MAX + 1]; char interpreter[DM_ID_MAX + 1]; char reason[DM_UTF8_SIZE(DM_REASON_MAX)]; } assign;
         struct { char request[DM_ID_MAX + 1]; int rating; /* 0 when not given */ char comment[DM_UTF8_SIZE(DM_COMMENT_MAX)]; } feedback;
         struct { char request[DM_ID_MAX + 1]; int64_t started_at, ended_at; char reason[DM_UTF8_SIZE(DM_REASON_MAX)]; } correct;

@@ -64,7 +64,13 @@ static const field create_fields[] = {
     END,
 };
 static const field ref_fields[] = {TEXT("request", u.ref.request), TEXT("reason", u.ref.reason), END};
-static const field offer_fields[] = {TEXT("offer", u.offer.offer), TEXT("reason", u.offer.reason), END};
+static const field offer_fields[] = {
+    TEXT("offer", u.offer.offer),
+    TEXT("reason", u.offer.reason),
+    NUMBER("eta_min", F_INT, u.offer.eta_min),
+    END,
+};
+static const field eta_fields[] = {TEXT("request", u.eta.request), NUMBER("eta_min", F_INT, u.eta.eta_min), END};
 static const field assign_fields[] = {
     TEXT("request", u.assign.request),
     TEXT("interpreter", u.assign.interpreter),
@@ -150,6 +156,7 @@ static const struct {
     [DM_MSG_PUSH_UNSUBSCRIBE] = {"push.unsubscribe", push_fields},
     [DM_MSG_PUSH_SETTINGS] = {"push.settings", push_fields},
     [DM_MSG_OFFER_ACK] = {"offer.ack", ack_fields},
+    [DM_MSG_JOB_ETA] = {"job.eta", eta_fields},
 };
 
 static const char *const err_names[DM_ERR__COUNT] = {

@@ -360,6 +360,7 @@ static const struct {
     [DM_MSG_PUSH_UNSUBSCRIBE] = {ROLE(DM_ROLE_INTERPRETER), dm_handle_push_unsubscribe},
     [DM_MSG_PUSH_SETTINGS] = {ROLE(DM_ROLE_INTERPRETER), dm_handle_push_settings},
     [DM_MSG_OFFER_ACK] = {ROLE(DM_ROLE_INTERPRETER), dm_handle_offer_ack},
+    [DM_MSG_JOB_ETA] = {ROLE(DM_ROLE_INTERPRETER), dm_handle_eta},
 };
 
 void dm_handle_message(dm_server *srv, const dm_actor *actor, const dm_reply_to *to, const dm_msg *msg)

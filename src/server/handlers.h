@@ -31,6 +31,7 @@ void dm_handle_assign(dm_hctx *h, const dm_msg *msg);
 void dm_handle_accept(dm_hctx *h, const dm_msg *msg);
 void dm_handle_decline(dm_hctx *h, const dm_msg *msg);
 void dm_handle_release(dm_hctx *h, const dm_msg *msg);
+void dm_handle_eta(dm_hctx *h, const dm_msg *msg);
 void dm_handle_session(dm_hctx *h, const dm_msg *msg);
 void dm_handle_feedback(dm_hctx *h, const dm_msg *msg);
 void dm_handle_correct(dm_hctx *h, const dm_msg *msg);

@@ -167,9 +167,26 @@ void dm_handle_accept(dm_hctx *h, const dm_msg *msg)
 {
     dm_states from = dm_states_from(DM_REV_ACCEPT);
     dm_num grace = dm_grace(h->srv);
+    dm_num eta = dm_num_of(msg->u.offer.eta_min);
     const char *argv[] = {msg->u.offer.offer, h->actor.subject, from.s, grace.s, dm_report_zone_arg(dm_now_ms()),
-                          NULL};
+                          eta.s, NULL};
     dm_hctx_run(h, "accept", argv, on_accepted);
+}
+
+static void on_eta(void *ud, redisReply *reply)
+{
+    dm_hctx *h = ud;
+    if (dm_hctx_failed(h, reply))
+        return;
+    dm_push_request(h->srv, reply->element[0]);
+    dm_hctx_reply_request(h, reply->element[0]);
+}
+
+void dm_handle_eta(dm_hctx *h, const dm_msg *msg)
+{
+    dm_num eta = dm_num_of(msg->u.eta.eta_min);
+    const char *argv[] = {msg->u.eta.request, h->actor.subject, eta.s, NULL};
+    dm_hctx_run(h, "eta", argv, on_eta);
 }
 
 /* The request looks for someone else, and the interpreter for other work. */

@@ -71,7 +71,7 @@ cJSON *dm_view_request(const redisReply *h)
     if (!dm_view_field(h, "gender_need")[0])
         cJSON_ReplaceItemInObject(o, "gender_need", cJSON_CreateString("none"));
     static const char *const ints[] = {"start_at", "duration_min", "created_at", "offer_from", "asked",
-                                       "accepted_at", "started_at", "ended_at"};
+                                       "accepted_at", "eta_at", "started_at", "ended_at"};
     for (size_t i = 0; i < sizeof ints / sizeof *ints; i++)
         add_int(o, h, ints[i], ints[i]);
     cJSON_AddBoolToObject(o, "escalated", dm_view_int(h, "escalated") != 0);

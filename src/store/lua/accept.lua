@@ -1,6 +1,7 @@
 -- An interpreter accepts an offer: the first accept wins, the request's other
 -- pending offers are withdrawn in the same step.
--- ARGV: offer id, interpreter id, states ACCEPT is allowed from, heartbeat grace ms, report zone.
+-- ARGV: offer id, interpreter id, states ACCEPT is allowed from, heartbeat grace ms, report zone,
+-- minutes to arrival for an on-site job (0: not given).
 -- Returns {request hash, {withdrawn offer id, interpreter id, ...}}.
 local oid, iid, from, grace = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local ok = P .. 'o:' .. oid
@@ -12,6 +13,10 @@ local rid = o.request
 local rk = P .. 'r:' .. rid
 local rh = hgetall(rk)
 if not allowed(from, rh.state) then return fail('conflict', 'request ' .. rid .. ' is ' .. rh.state) end
+local eta = tonumber(ARGV[6])
+if eta > 0 and rh.modality ~= 'onsite' then
+  return fail('conflict', 'request ' .. rid .. ' is ' .. rh.modality .. ': eta_min is for on-site jobs')
+end
 redis.call('HSET', ok, 'state', 'accepted', 'decided_at', NOW)
 redis.call('ZREM', P .. 'deadlines', oid)
 redis.call('SREM', rk .. ':pending', oid)
@@ -21,6 +26,7 @@ redis.call('HSET', ik, 'job', rid, 'last_assigned', NOW)
 free_sync(iid, grace)
 redis.call('HSET', rk, 'state', 'assigned', 'interpreter', iid, 'interp_name', redis.call('HGET', ik, 'name'),
   'accepted_at', NOW, 'offer', oid)
+if eta > 0 then redis.call('HSET', rk, 'eta_at', NOW + eta * 60000) end
 redis.call('ZREM', P .. 'q:' .. rh.language, rid)
 redis.call('ZREM', P .. 'rt', rid)
 local withdrawn = withdraw_all(rid, 'taken', grace)

@@ -518,7 +518,7 @@ static void test_names(void **state)
                                         "job.release", "session.start", "session.end", "session.feedback",
                                         "session.correct", "call.join", "call.signal", "call.state",
                                         "call.leave", "call.chat", "call.invite", "push.subscribe",
-                                        "push.unsubscribe", "push.settings", "offer.ack"};
+                                        "push.unsubscribe", "push.settings", "offer.ack", "job.eta"};
     for (int t = 0; t < DM_MSG__COUNT; t++)
         assert_string_equal(dm_msg_type_name((dm_msg_type)t), types[t]);
     assert_string_equal(dm_msg_type_name(DM_MSG__COUNT), "");
