@@ -110,20 +110,51 @@
             h('button', { class: 'btn', type: 'button', onclick: () => { draft.release = false; render(); } },
               t('app.release_no'))));
         }
-        return h('div', { class: 'actions' },
-          h('button', { class: 'btn primary big', type: 'button', onclick: () => act('session.start') }, t('app.start')),
+        return [h('div', { class: 'actions' },
+          withCall(r) ? callButton(r) : null,
+          h('button', { class: withCall(r) ? 'btn' : 'btn primary big', type: 'button', 'data-key': 'start',
+            onclick: () => act('session.start') }, t('app.start')),
+          withCall(r) ? null : callButton(r),
           h('button', { class: 'btn link', type: 'button', onclick: () => { draft.release = true; render(); } },
-            t('app.release')));
+            t('app.release'))),
+        withCall(r) ? h('p', { class: 'hint' }, t('call.manual_hint')) : null];
       }
       if (r.state === 'in_session') {
         return [h('p', { class: 'elapsed' }, t('app.in_session'), ' ', D.format.since(r.started_at, () => client.serverNow())),
-        h('div', { class: 'actions' }, h('button', { class: 'btn primary big', type: 'button',
-          onclick: () => act('session.end') }, t('app.end')))];
+          h('div', { class: 'actions' },
+            withCall(r) ? callButton(r) : null,
+            h('button', { class: withCall(r) ? 'btn' : 'btn primary big', type: 'button', 'data-key': 'end',
+              onclick: () => act('session.end') }, t('app.end')),
+            withCall(r) ? null : callButton(r))];
       }
       if (r.state === 'ended') return noteForm(r);
       return [h('p', { class: 'notice danger' }, r.reason ? t('app.cancelled_because', { reason: r.reason })
         : t('app.cancelled')),
       h('button', { class: 'btn', type: 'button', onclick: () => set(null) }, t('app.ok'))];
+    }
+
+    // Video and phone jobs are served by the call, which also records the
+    // session's start and end; start and end by hand stay as the fallback
+    // for working without it. On-site jobs get the chat with the clinic.
+    let call = null;
+    const withCall = (r) => Boolean(D.CallPanel) && (r.modality === 'video' || r.modality === 'phone');
+
+    function openCall(r) {
+      call = D.CallPanel(client, { request: r.id, media: D.CallPanel.MEDIA[r.modality], role: 'interpreter',
+        language: r.language, onClose: () => {
+          call = null;
+          const back = el.querySelector('[data-key="call"]');
+          if (back) back.focus();
+        } });
+    }
+
+    function callButton(r) {
+      if (!D.CallPanel) return null;
+      return withCall(r)
+        ? h('button', { class: 'btn primary big', type: 'button', 'data-key': 'call', onclick: () => openCall(r) },
+          t('call.open'))
+        : h('button', { class: 'btn', type: 'button', 'data-key': 'call', onclick: () => openCall(r) },
+          t('call.open_chat'));
     }
 
     function noteForm(r) {
@@ -181,7 +212,7 @@
     });
     D.format.ticking(el, () => client.serverNow());
     D.i18n.onChange(render);
-    return { el, set };
+    return { el, set, get call() { return call; } };
   }
 
   function Hours(client) {

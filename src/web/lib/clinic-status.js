@@ -84,24 +84,56 @@
       return t(`status.${r.modality}_details`, { name, contact: (r.clinic && r.clinic.contact) || t('status.your_desk') });
     }
 
+    // The call (video and phone jobs) or the chat (on-site jobs) of an
+    // assigned or running request. With a call, the call itself starts and
+    // ends the session; the start and end buttons stay as a fallback for
+    // working without it (a plain phone call, a call that cannot connect).
+    let call = null;
+    const callable = (r) => r.modality === 'video' || r.modality === 'phone';
+
+    function openCall(r) {
+      if (!D.CallPanel) return;
+      call = D.CallPanel(client, { request: r.id, media: D.CallPanel.MEDIA[r.modality], role: 'clinic',
+        language: r.language, mount: D.CallPanel.mountFor(el), onClose: () => {
+          call = null;
+          const back = list.querySelector(`[data-request="${r.id}"] [data-key="call"]`);
+          if (back) back.focus();
+        } });
+    }
+
+    function callButton(r) {
+      if (!D.CallPanel) return null;
+      return callable(r)
+        ? h('button', { class: 'btn primary', type: 'button', 'data-key': 'call', onclick: () => openCall(r) }, t('call.open'))
+        : h('button', { class: 'btn', type: 'button', 'data-key': 'call', onclick: () => openCall(r) }, t('call.open_chat'));
+    }
+
     function assigned(r, d) {
+      const withCall = callable(r) && D.CallPanel;
       return [
         h('p', { class: 'who' }, h('strong', {}, t('status.accepted', { name: r.interpreter.name }))),
         h('p', {}, details(r)),
         r.urgency === 'scheduled' ? h('p', {}, t('status.starts_at', { when: D.format.when(r.start_at) })) : null,
         h('div', { class: 'actions' },
-          h('button', { class: 'btn primary', type: 'button', 'data-key': 'start',
-            onclick: () => act(r, 'session.start') }, t('status.start'))),
+          withCall ? callButton(r) : null,
+          h('button', { class: withCall ? 'btn' : 'btn primary', type: 'button', 'data-key': 'start',
+            onclick: () => act(r, 'session.start') }, t('status.start')),
+          withCall ? null : callButton(r)),
+        withCall ? h('p', { class: 'hint' }, t('call.manual_hint')) : null,
         cancelBlock(r, d),
       ];
     }
 
     function inSession(r) {
+      const withCall = callable(r) && D.CallPanel;
       return [
         h('p', { class: 'who' }, h('strong', {}, t('status.in_session', { name: r.interpreter.name })), ' ',
           since(r.started_at)),
-        h('div', { class: 'actions' }, h('button', { class: 'btn primary', type: 'button', 'data-key': 'end',
-          onclick: () => act(r, 'session.end') }, t('status.end'))),
+        h('div', { class: 'actions' },
+          withCall ? callButton(r) : null,
+          h('button', { class: withCall ? 'btn' : 'btn primary', type: 'button', 'data-key': 'end',
+            onclick: () => act(r, 'session.end') }, t('status.end')),
+          withCall ? null : callButton(r)),
       ];
     }
 
@@ -260,7 +292,7 @@
     });
     D.format.ticking(el, now);
 
-    return { el, upsert, summary, onSummary: (fn) => listeners.add(fn) };
+    return { el, upsert, summary, onSummary: (fn) => listeners.add(fn), get call() { return call; } };
   }
 
   D.ClinicStatus = ClinicStatus;

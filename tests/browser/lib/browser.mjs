@@ -21,12 +21,20 @@ export const UI_MS = 8000 * SCALE;
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
-// Launches Chromium for the file and closes it afterwards.
-export function useBrowser() {
+// Calls: a fake camera (a moving test pattern) and microphone (a beep),
+// permission granted without asking, and WebRTC over loopback (a machine with
+// only loopback gathers no candidates otherwise).
+export const MEDIA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection'];
+
+// Launches Chromium for the file and closes it afterwards; media: with the
+// fake camera and microphone for calls.
+export function useBrowser({ media = false } = {}) {
   const ctx = { browser: null };
   before(async () => {
     assert.ok(fs.existsSync(CHROMIUM), `no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
-    ctx.browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--headless=new'] });
+    ctx.browser = await chromium.launch({ executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--headless=new', ...(media ? MEDIA_ARGS : [])] });
   }, { timeout: 30000 });
   after(() => ctx.browser?.close(), { timeout: 30000 });
   return ctx;
