@@ -201,13 +201,18 @@ static cJSON *call_view(const call_ctx *c, const redisReply *r)
     return call;
 }
 
-/* {modality, others, chat, left, own row}: see call_join.lua. */
+/* {modality, others, chat, left, own row, replaced rows}: see call_join.lua. */
 static void on_joined(void *ud, redisReply *reply)
 {
     call_ctx *c = ud;
     if (failed(c, reply))
         return;
     dm_server *srv = c->h.srv;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 6) {
+        dm_server_error(srv, &c->h.to, DM_ERR_INTERNAL, "internal error");
+        free(c);
+        return;
+    }
     const redisReply *left = reply->element[3];
     if (left->elements == 3) {
         conn_leave(srv, c->h.to.conn, left->element[1]->element[0]->str);
@@ -218,6 +223,8 @@ static void on_joined(void *ud, redisReply *reply)
         snprintf(conn->call_request, sizeof conn->call_request, "%s", c->rid);
         snprintf(conn->call_peer, sizeof conn->call_peer, "%s", c->peer);
     }
+    for (size_t i = 0; i < reply->element[5]->elements; i++)
+        push_peer(srv, c->rid, "left", reply->element[5]->element[i], reply->element[1], "rejoined");
     push_peer(srv, c->rid, "joined", reply->element[4], reply->element[1], NULL);
     cJSON *data = cJSON_CreateObject();
     cJSON_AddItemToObject(data, "call", call_view(c, reply));

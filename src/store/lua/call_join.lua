@@ -2,7 +2,10 @@
 -- ARGV: request id, role, subject id, name, the connection's delivery target
 -- ("k:INSTANCE:CONN"), the new peer id, the connection's previous peer id or ""
 -- (it leaves its call), states a call exists in, most peers in one call.
--- Returns {modality, {row of each other peer}, {chat entry JSON...}, left, own row} where
+-- A dropped peer of the same participant (media reconnecting) is replaced at
+-- once: the phone on the bus is back.
+-- Returns {modality, {row of each other peer}, {chat entry JSON...}, left, own row,
+-- {rows of the replaced peers}} where
 -- a row is {peer, role, name, media, audio, video, quality, target} and left is
 -- {} or {request, row of the previous peer, {rows of the peers it left}}.
 local rid, role, subject, name, at, pid, old, states = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6],
@@ -18,6 +21,14 @@ if old ~= '' then
     left = {oh.request, call_peer_row(old, oh), call_others(oh.request, old)}
   end
 end
+local replaced = {}
+for _, p in ipairs(redis.call('SMEMBERS', ck)) do
+  local h = hgetall(P .. 'cp:' .. p)
+  if h.role == role and h.subject == subject and h.media == 'reconnecting' then
+    replaced[#replaced + 1] = call_peer_row(p, h)
+    call_leave_peer(rid, p)
+  end
+end
 if redis.call('SCARD', ck) >= tonumber(ARGV[9]) then
   return fail('conflict', 'the call of request ' .. rid .. ' is full')
 end
@@ -27,4 +38,4 @@ redis.call('HSET', P .. 'cp:' .. pid, 'request', rid, 'role', role, 'subject', s
 redis.call('SADD', ck, pid)
 redis.call('ZADD', P .. 'callseen', NOW, pid)
 return {rh.modality, call_others(rid, pid), redis.call('LRANGE', P .. 'r:' .. rid .. ':chat', 0, -1), left,
-  call_peer_row(pid, hgetall(P .. 'cp:' .. pid))}
+  call_peer_row(pid, hgetall(P .. 'cp:' .. pid)), replaced}
