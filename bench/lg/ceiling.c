@@ -163,7 +163,7 @@ bool lg_ceiling_run(redisContext *c, const char *host, int port, long calls, lg_
     bool ok = lg_script_load(c, "candidates", "", cand) && lg_script_load(c, "offer", prefix, offer);
     snprintf(prefix, sizeof prefix,
              "local bench_n = (redis.call('INCR', 'bench:accept') - 1) %% %ld\nARGV[1] = 'o' .. (%ld + bench_n)\n"
-             "ARGV[2] = 'ba-' .. bench_n\nARGV[3] = '%s'\nARGV[4] = '%s'\n",
+             "ARGV[2] = 'ba-' .. bench_n\nARGV[3] = '%s'\nARGV[4] = '%s'\nARGV[6] = '0'\n",
              P, C, from, BIG_GRACE);
     ok = ok && lg_script_load(c, "accept", prefix, accept);
     snprintf(args, sizeof args, "r%ld 256 %s", B, BIG_GRACE);
