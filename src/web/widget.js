@@ -11,8 +11,8 @@
   const base = new URL('./', script.src).href;
   const key = script.dataset.clinicKey;
   const SCRIPTS = ['lib/dom.js', 'lib/i18n.js', 'lib/strings-en.js', 'lib/strings-fi.js', 'lib/strings-ar.js',
-    'lib/format.js', 'lib/client.js', 'lib/shell.js', 'lib/call.js', 'lib/clinic-form.js', 'lib/clinic-status.js',
-    'lib/clinic.js'];
+    'lib/format.js', 'lib/client.js', 'lib/shell.js', 'lib/call-peers.js', 'lib/call-media.js', 'lib/call-chat.js',
+    'lib/call.js', 'lib/clinic-form.js', 'lib/clinic-status.js', 'lib/clinic.js'];
   const STYLES = ['lib/base.css', 'lib/clinic.css', 'lib/call.css', 'widget.css'];
 
   // Classic scripts, because module scripts would need CORS headers to load

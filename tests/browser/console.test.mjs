@@ -1,5 +1,6 @@
-// The coordinator console acting on the world: manual assign, reassign and
-// cancel with a reason, seen on the phones and at the desk; and the directory
+// The coordinator console acting on the world: how far each offer got (the
+// phones' receipts), manual assign, reassign and cancel with a reason, seen
+// on the phones and at the desk; and the directory
 // adding and editing an interpreter, issuing a token whose link signs the
 // phone in, and revoking it.
 import assert from 'node:assert/strict';
@@ -7,7 +8,7 @@ import { test } from 'node:test';
 
 import { token } from '../integration/lib/fixtures.mjs';
 import { T, create, useEnv } from '../integration/lib/harness.mjs';
-import { PHONE, openFace, openPage, useBrowser } from './lib/browser.mjs';
+import { PHONE, checkAxe, openFace, openPage, screenshot, useBrowser } from './lib/browser.mjs';
 
 const env = useEnv();
 const ctx = useBrowser();
@@ -29,6 +30,16 @@ test('assign, reassign and cancel from the board', T(90), async () => {
   const r = await create(await env.clinic('c-north'), { language: 'ar', modality: 'phone' });
   for (const phone of [amal, bashir]) await phone.getByRole('alertdialog').waitFor();
   const card = board.locator(`.column.searching article[data-request="${r.id}"]`);
+  // Each phone's app acknowledged its offer over the WebSocket and had it on
+  // screen: the board lists both interpreters with how far their offer got.
+  for (const name of ['Amal', 'Bashir']) {
+    const row = card.locator('.receipts li', { hasText: name });
+    await row.locator('[data-receipt="delivered_app"]', { hasText: 'delivered (app)' }).waitFor();
+    await row.locator('[data-receipt="seen"]', { hasText: 'seen' }).waitFor();
+  }
+  await card.getByRole('list', { name: 'Offered to' }).waitFor();
+  await checkAxe(board, 'console with offer receipts');
+  await screenshot(board, 'console-offer-receipts');
   await card.getByRole('button', { name: 'Assign' }).click();
   const dialog = board.getByRole('dialog', { name: `Assign ${r.id}` });
   await dialog.getByLabel('Interpreter online').selectOption('i-a1');

@@ -157,6 +157,42 @@
           t('call.open_chat'));
     }
 
+    // An on-site job's arrival time: what the clinic was told, and a new one
+    // (running late, or nearly there) until the session starts.
+    function arrival(r) {
+      const told = r.eta_at ? h('p', { class: 'eta-told' }, t('eta.yours', { time: D.format.when(r.eta_at) })) : null;
+      if (!draft.eta) {
+        return [told, h('div', { class: 'actions' }, h('button', { class: 'btn', type: 'button', 'data-key': 'eta',
+          onclick: () => {
+            draft.eta = { pick: null, other: '' };
+            draft.focus = 'eta-first';
+            render();
+          } }, t(r.eta_at ? 'eta.update' : 'eta.set')))];
+      }
+      const close = () => {
+        draft.eta = null;
+        draft.focus = 'eta';
+        render();
+      };
+      return [told, h('form', { class: 'eta-form', onsubmit: async (e) => {
+        e.preventDefault();
+        const minutes = D.Eta.minutes(draft.eta);
+        if (!minutes) {
+          draft.error = Number.isNaN(minutes) ? t('eta.invalid') : t('eta.pick');
+          draft.focus = Number.isNaN(minutes) ? 'eta-other' : 'eta-first';
+          render();
+          return;
+        }
+        if (await act('job.eta', { eta_min: minutes })) {
+          notify(t('eta.sent'));
+          close();
+        }
+      }, onkeydown: (e) => { if (e.key === 'Escape') close(); } },
+      D.Eta.choice(draft.eta, { focusKey: 'eta-first' }),
+      h('div', { class: 'actions' }, h('button', { class: 'btn primary', type: 'submit' }, t('eta.send')),
+        h('button', { class: 'btn', type: 'button', onclick: close }, t('eta.keep'))))];
+    }
+
     function noteForm(r) {
       const id = uid('note');
       const note = h('textarea', { id, rows: 3, maxlength: 1000, 'aria-describedby': `${id}-hint`,
@@ -189,8 +225,12 @@
         h('p', {}, r.urgency === 'scheduled' ? t('app.starts', { when: D.format.when(r.start_at) }) : t('app.now'),
           ' · ', D.format.minutes(r.duration_min)),
         r.note ? h('p', { class: 'job-note' }, t('app.clinic_note'), ' ', r.note) : null,
+        r.modality === 'onsite' && r.state === 'assigned' && D.Eta ? arrival(r) : null,
         buttons(r),
         draft.error ? h('p', { class: 'error', role: 'alert' }, draft.error) : null);
+      const target = draft.focus && body.querySelector(`[data-key="${draft.focus}"]`);
+      draft.focus = '';
+      if (target) target.focus();
     }
 
     client.on('snapshot', (m) => {
@@ -252,7 +292,8 @@
       const offer = D.OfferScreen(client, { onAccepted: job.set, notify: toast.show });
       client.on('hello', () => hours.load());
       // The job, when there is one, comes first; the switch matters when there is none.
-      D.dom.fill(main, job.el, Presence(client, toast.show).el, hours.el);
+      const push = D.PushSettings(client, { notify: toast.show });
+      D.dom.fill(main, job.el, Presence(client, toast.show).el, hours.el, push.el);
       document.body.append(offer.el, toast.el);
     },
   });

@@ -1,12 +1,46 @@
 // The full-screen offer: what, where, how long, and a countdown to the
-// deadline; accept, or decline with a reason. It disappears the moment the
-// server withdraws the offer (taken, cancelled, expired, ...): a withdrawn
-// offer is never shown.
+// deadline; accept, or decline with a reason. An on-site offer also asks
+// when one can be there (optional: accepting without it works too). It
+// disappears the moment the server withdraws the offer (taken, cancelled,
+// expired, ...): a withdrawn offer is never shown.
 'use strict';
 (function (D) {
   const { h, uid } = D.dom;
   const t = (k, v) => D.i18n.t(k, v);
   const DECLINE_REASONS = ['busy', 'driving', 'modality', 'too_far'];
+  const ETA_CHOICES = [15, 30, 45, 60];
+
+  // "When can you be there?" for an on-site job: quick choices in minutes, or
+  // another number. state {pick: minutes | 'other' | null, other: text}
+  // outlives redraws; the offer screen and the job screen (app.js) use it.
+  function etaChoice(state, { focusKey = '' } = {}) {
+    const name = uid('eta');
+    const otherId = uid('eta-other');
+    const other = h('input', { id: otherId, type: 'number', inputmode: 'numeric', min: 1, max: 600, step: 1,
+      'data-key': 'eta-other', value: state.other || '', oninput: (e) => { state.other = e.target.value; } });
+    const otherField = h('div', { class: 'field eta-other', hidden: state.pick !== 'other' },
+      h('label', { for: otherId }, t('eta.other')), other);
+    const pick = (value) => {
+      state.pick = value;
+      otherField.hidden = value !== 'other';
+      if (value === 'other') other.focus();
+    };
+    return h('fieldset', { class: 'eta' }, h('legend', {}, t('eta.question')),
+      h('div', { class: 'tiles eta-tiles' }, ETA_CHOICES.concat('other').map((m, i) => h('label', { class: 'tile' },
+        h('input', { type: 'radio', name, value: m, checked: state.pick === m, 'data-key': i === 0 ? focusKey : false,
+          onchange: () => pick(m) }),
+        h('span', {}, m === 'other' ? t('eta.other_choice') : D.format.minutes(m))))),
+      otherField);
+  }
+
+  // The minutes chosen: a number, null for none, NaN for another number out of range.
+  function etaMinutes(state) {
+    if (state.pick !== 'other') return state.pick || null;
+    const raw = String(state.other || '').trim();
+    if (!raw) return null;
+    const n = Number(raw);
+    return Number.isInteger(n) && n >= 1 && n <= 600 ? n : NaN;
+  }
 
   // Vibration and a short beep where the browser allows them. Browsers start
   // audio only after a user gesture, so the audio context is made on the first tap.
@@ -17,7 +51,9 @@
   }, { capture: true });
 
   function ring() {
-    if (navigator.vibrate) navigator.vibrate([400, 200, 400]);
+    // Before any tap on the page (opened from a notification) the browser refuses vibration.
+    const active = !navigator.userActivation || navigator.userActivation.hasBeenActive;
+    if (navigator.vibrate && active) navigator.vibrate([400, 200, 400]);
     if (!audio || audio.state !== 'running') return;
     [0, 0.25].forEach((at) => {
       const osc = audio.createOscillator();
@@ -39,6 +75,8 @@
       'aria-labelledby': titleId, 'aria-describedby': descId, hidden: true });
     let offer = null;
     let declining = false;
+    let eta = { pick: null, other: '' };
+    let etaError = '';
     let timer = null;
     let returnFocus = null;
 
@@ -69,10 +107,13 @@
     }
 
     function answerButtons() {
-      return h('div', { class: 'offer-actions' },
-        h('button', { class: 'btn ok big', type: 'button', 'data-key': 'accept', onclick: accept }, t('offer.accept')),
-        h('button', { class: 'btn danger big', type: 'button', 'data-key': 'decline',
-          onclick: () => { declining = true; render('reason'); } }, t('offer.decline')));
+      const onsite = offer.modality === 'onsite';
+      return [onsite ? etaChoice(eta) : null,
+        onsite && etaError ? h('p', { class: 'error', role: 'alert' }, etaError) : null,
+        h('div', { class: 'offer-actions' },
+          h('button', { class: 'btn ok big', type: 'button', 'data-key': 'accept', onclick: accept }, t('offer.accept')),
+          h('button', { class: 'btn danger big', type: 'button', 'data-key': 'decline',
+            onclick: () => { declining = true; render('reason'); } }, t('offer.decline')))];
     }
 
     function declineForm() {
@@ -144,6 +185,8 @@
       if (!fresh) return;
       acknowledge(o.id);
       declining = false;
+      eta = { pick: null, other: '' };
+      etaError = '';
       returnFocus = document.activeElement;
       el.hidden = false;
       setInert(true);
@@ -164,8 +207,19 @@
 
     async function accept() {
       const o = offer;
+      const fields = { offer: o.id };
+      if (o.modality === 'onsite') {
+        const minutes = etaMinutes(eta);
+        if (Number.isNaN(minutes)) {
+          etaError = t('eta.invalid');
+          render('eta-other');
+          return;
+        }
+        if (minutes) fields.eta_min = minutes;
+        etaError = '';
+      }
       try {
-        const data = await client.send('offer.accept', { offer: o.id });
+        const data = await client.send('offer.accept', fields);
         if (offer && offer.id === o.id) hide();
         onAccepted(data.request);
       } catch (err) {
@@ -210,4 +264,5 @@
   }
 
   D.OfferScreen = OfferScreen;
+  D.Eta = { choice: etaChoice, minutes: etaMinutes };
 })(window.Dragoman = window.Dragoman || {});

@@ -1,6 +1,8 @@
 // The coordinator's live board: requests by state with their waiting time,
 // who is online by language, and alerts that stay until dismissed. Built
 // from the snapshot, then kept current by request, presence and alert pushes.
+// An open request also lists the interpreters it was offered to and how far
+// each offer got (offer.receipt pushes).
 'use strict';
 (function (D) {
   const { h, uid, store } = D.dom;
@@ -10,6 +12,10 @@
   const DISMISSED = 'dragoman.console.dismissed';
   // Alerts arrive only as pushes; they are kept here so they outlive a reload.
   const ALERTS = 'dragoman.console.alerts';
+  const OPEN = ['searching', 'assigned', 'in_session'];
+  // The cards that list their offers, and how many requests' receipts are kept at most.
+  const WITH_OFFERS = ['searching', 'assigned'];
+  const MAX_RECEIPTS = 300;
 
   function Board(client, dialogs) {
     const requests = new Map();
@@ -19,6 +25,11 @@
     const alerts = new Map((store.get(ALERTS) || []).map((a) => [a.request.id, a])); // request id -> {kind, request}
     const dismissed = new Set(store.get(DISMISSED) || []);
     const alertKey = (a) => `${a.kind}:${a.request.id}`;
+    // Receipts arrive only as pushes (the snapshot has no history of offers),
+    // so a request shows those that came while this page was open:
+    // request id -> Map(offer id -> {interpreter, events: {event: true}, vias: Set}).
+    const receipts = new Map();
+    const names = new Map(); // interpreter id -> name, from the snapshot and presence pushes
     const alertList = h('div', { class: 'alert-list' });
     const alertHeading = uid('alerts');
     const announce = h('p', { class: 'visually-hidden', 'aria-live': 'assertive' });
@@ -74,6 +85,46 @@
       }
     }
 
+    // One interpreter's offer in words: delivered (by the app, by push),
+    // notification shown or opened, seen on screen; or not delivered.
+    function receiptSteps(o) {
+      const e = o.events;
+      const delivered = e.received || e.shown || e.clicked || e.seen;
+      const via = o.vias.has('ws') && o.vias.has('push') ? 'receipt.delivered_both'
+        : o.vias.has('push') ? 'receipt.delivered_push' : 'receipt.delivered_app';
+      const step = (key, cls) => h('span', { class: `badge ${cls}`, 'data-receipt': key.slice(8) }, t(key));
+      return [delivered ? step(via, 'ok') : null,
+        e.shown ? step('receipt.shown', '') : null,
+        e.clicked ? step('receipt.clicked', '') : null,
+        e.seen ? step('receipt.seen', 'ok') : null,
+        e.undelivered ? step('receipt.undelivered', 'danger') : null];
+    }
+
+    function offersSent(r) {
+      const offers = receipts.get(r.id);
+      if (!offers || !offers.size || !WITH_OFFERS.includes(r.state)) return null;
+      const id = uid('offers');
+      return h('div', { class: 'receipts' }, h('p', { class: 'meta', id }, t('board.receipts')),
+        h('ul', { 'aria-labelledby': id }, [...offers.values()].map((o) => h('li', { 'data-interpreter': o.interpreter },
+          h('span', { class: 'name' }, names.get(o.interpreter) || o.interpreter), ' ', receiptSteps(o)))));
+    }
+
+    function addReceipt(m) {
+      let offers = receipts.get(m.request);
+      if (!offers) {
+        offers = new Map();
+        receipts.set(m.request, offers);
+        if (receipts.size > MAX_RECEIPTS) receipts.delete(receipts.keys().next().value);
+      }
+      let o = offers.get(m.offer);
+      if (!o) {
+        o = { interpreter: m.interpreter, events: {}, vias: new Set() };
+        offers.set(m.offer, o);
+      }
+      o.events[m.event] = true;
+      if (m.via) o.vias.add(m.via);
+    }
+
     function card(r) {
       return h('article', { class: `card request ${r.state}`, 'data-request': r.id },
         h('div', { class: 'request-head' },
@@ -85,7 +136,7 @@
           ` · ${D.format.minutes(r.duration_min)}`,
           r.gender ? ` · ${t(`gender.${r.gender}`)} (${t(`need.${r.gender_need}`)})` : '',
           r.specialty ? ` · ${t(`spec.${r.specialty}`)}` : ''),
-        timing(r), actions(r));
+        timing(r), offersSent(r), actions(r));
     }
 
     function renderColumns() {
@@ -168,11 +219,16 @@
         if (r.escalated && r.state === 'searching') addAlert('escalated', r, false);
       }
       online.clear();
-      for (const i of m.online) online.set(i.id, i);
+      for (const i of m.online) {
+        online.set(i.id, i);
+        names.set(i.id, i.name);
+      }
+      for (const id of receipts.keys()) if (!requests.has(id)) receipts.delete(id);
       render();
     });
     client.on('request', (m) => {
       requests.set(m.request.id, m.request);
+      if (!OPEN.includes(m.request.state)) receipts.delete(m.request.id);
       if (alerts.has(m.request.id)) {
         alerts.get(m.request.id).request = m.request;
         saveAlerts();
@@ -191,7 +247,12 @@
       // The snapshot lists available interpreters only; away counts as not online here too.
       if (i.status !== 'available') online.delete(i.id);
       else online.set(i.id, Object.assign({}, online.get(i.id), i));
+      if (i.name) names.set(i.id, i.name);
       renderOnline();
+    });
+    client.on('offer.receipt', (m) => {
+      addReceipt(m);
+      if (requests.has(m.request)) renderColumns();
     });
     D.format.ticking(el, now);
     D.i18n.onChange(render);

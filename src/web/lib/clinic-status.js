@@ -1,7 +1,8 @@
 // The clinic's live list of its requests, drawn only from what the server
 // pushes (snapshot, then `request` pushes): searching with the count asked
-// and the time waited, accepted, in session, ended with a rating, unfilled
-// with what to do instead, cancelled.
+// and the time waited, accepted (an on-site interpreter with the time they
+// said they would arrive), in session, ended with a rating, unfilled with
+// what to do instead, cancelled.
 'use strict';
 (function (D) {
   const { h, uid } = D.dom;
@@ -108,11 +109,26 @@
         : h('button', { class: 'btn', type: 'button', 'data-key': 'call', onclick: () => openCall(r) }, t('call.open_chat'));
     }
 
+    // When the on-site interpreter said they would arrive: the time, and how
+    // long until then (kept current by the timer below).
+    function etaText(at) {
+      const time = D.format.when(at);
+      const left = Math.round((at - now()) / 60000);
+      if (left >= 1) return t('status.eta', { time, left: D.format.minutes(left) });
+      return left === 0 ? t('status.eta_now', { time }) : t('status.eta_past', { time });
+    }
+
+    function arrival(r) {
+      if (r.modality !== 'onsite' || !r.eta_at) return null;
+      return h('p', { class: 'eta' }, h('strong', { 'data-eta': r.eta_at }, etaText(r.eta_at)));
+    }
+
     function assigned(r, d) {
       const withCall = callable(r) && D.CallPanel;
       return [
         h('p', { class: 'who' }, h('strong', {}, t('status.accepted', { name: r.interpreter.name }))),
         h('p', {}, details(r)),
+        arrival(r),
         r.urgency === 'scheduled' ? h('p', {}, t('status.starts_at', { when: D.format.when(r.start_at) })) : null,
         h('div', { class: 'actions' },
           withCall ? callButton(r) : null,
@@ -254,8 +270,13 @@
 
     // Tells screen-reader users what changed when a push moves a request on.
     function announce(prev, r) {
-      if (prev && prev.state === r.state) return;
       const name = r.interpreter ? r.interpreter.name : '';
+      if (prev && prev.state === r.state) {
+        if (r.state === 'assigned' && r.eta_at && r.eta_at !== prev.eta_at) {
+          live.textContent = t('status.eta_announce', { name, time: D.format.when(r.eta_at) });
+        }
+        return;
+      }
       live.textContent = t(`announce.${r.state}`, { name, language: D.i18n.languageText(r.language) });
     }
 
@@ -291,6 +312,9 @@
       render();
     });
     D.format.ticking(el, now);
+    setInterval(() => {
+      for (const s of el.querySelectorAll('[data-eta]')) s.textContent = etaText(Number(s.dataset.eta));
+    }, 15000);
 
     return { el, upsert, summary, onSummary: (fn) => listeners.add(fn), get call() { return call; } };
   }
