@@ -160,6 +160,7 @@ static void on_accepted(void *ud, redisReply *reply)
     count_accept(&h->srv->counters, request);
     dm_push_request(h->srv, request);
     dm_push_withdrawn(h->srv, reply->element[1], 0, rid, "taken");
+    dm_webpush_withdrawn(h->srv, h->actor.subject, h->ref, "accepted");
     dm_hctx_reply_request(h, request);
 }
 
@@ -168,6 +169,8 @@ void dm_handle_accept(dm_hctx *h, const dm_msg *msg)
     dm_states from = dm_states_from(DM_REV_ACCEPT);
     dm_num grace = dm_grace(h->srv);
     dm_num eta = dm_num_of(msg->u.offer.eta_min);
+    /* The offer's notification must go from the interpreter's other phones. */
+    snprintf(h->ref, sizeof h->ref, "%s", msg->u.offer.offer);
     const char *argv[] = {msg->u.offer.offer, h->actor.subject, from.s, grace.s, dm_report_zone_arg(dm_now_ms()),
                           eta.s, NULL};
     dm_hctx_run(h, "accept", argv, on_accepted);
@@ -189,7 +192,8 @@ void dm_handle_eta(dm_hctx *h, const dm_msg *msg)
     dm_hctx_run(h, "eta", argv, on_eta);
 }
 
-/* The request looks for someone else, and the interpreter for other work. */
+/* The request looks for someone else, and the interpreter for other work.
+ * ref is the declined offer ("" for a release). */
 static void on_handed_back(void *ud, redisReply *reply)
 {
     dm_hctx *h = ud;
@@ -200,6 +204,8 @@ static void on_handed_back(void *ud, redisReply *reply)
     snprintf(rid, sizeof rid, "%s", dm_view_field(reply->element[0], "id"));
     snprintf(iid, sizeof iid, "%s", h->actor.subject);
     dm_push_request(srv, reply->element[0]);
+    if (h->ref[0])
+        dm_webpush_withdrawn(srv, iid, h->ref, "declined");
     dm_server_result(srv, &h->to, cJSON_CreateObject());
     free(h);
     dm_match_request(srv, rid);
@@ -210,6 +216,7 @@ void dm_handle_decline(dm_hctx *h, const dm_msg *msg)
 {
     dm_num grace = dm_grace(h->srv);
     h->srv->counters.offers_declined++;
+    snprintf(h->ref, sizeof h->ref, "%s", msg->u.offer.offer);
     const char *argv[] = {msg->u.offer.offer, h->actor.subject, msg->u.offer.reason, grace.s,
                           dm_report_zone_arg(dm_now_ms()), NULL};
     dm_hctx_run(h, "decline", argv, on_handed_back);

@@ -71,6 +71,24 @@ describe('web push', () => {
     assert.equal(gone.headers.topic, offer.id, 'replaces the offer at the push service if still undelivered');
   });
 
+  it('an offer answered on one device leaves the interpreter\'s other phones', T(), async () => {
+    const app = await env.interpreter('i-a1');
+    const sub = ps.subscribe();
+    await app.ok({ type: 'push.subscribe', endpoint: sub.endpoint, keys: sub.keys });
+    const subId = PushService.idOf(sub.endpoint);
+    const clinic = await env.clinic('c-north');
+    const r1 = await create(clinic, { modality: 'phone' });
+    const o1 = await offerFor(app, r1.id);
+    await pushed(subId, 'offer', (p) => p.offer.id === o1.id);
+    await app.ok({ type: 'offer.decline', offer: o1.id, reason: 'driving' });
+    assert.equal((await pushed(subId, 'offer.withdrawn', (p) => p.offer === o1.id)).payload.reason, 'declined');
+    const r2 = await create(clinic, { modality: 'phone' });
+    const o2 = await offerFor(app, r2.id);
+    await pushed(subId, 'offer', (p) => p.offer.id === o2.id);
+    await app.ok({ type: 'offer.accept', offer: o2.id });
+    assert.equal((await pushed(subId, 'offer.withdrawn', (p) => p.offer === o2.id)).payload.reason, 'accepted');
+  });
+
   it('a receipt from the notification keeps the offer; no receipt withdraws it as undelivered', T(), async () => {
     const coord = await env.coordinator();
     const a1 = await pocketPhone('i-a1');
