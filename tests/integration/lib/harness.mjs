@@ -314,6 +314,7 @@ export class Client {
     this.seq = 0;
     this.heartbeat = null;
     this.autoAck = true;
+    this.acked = new Set(); // offers whose automatic receipt the server has answered
     this.closeInfo = null;
     this.closed = new Promise((resolve) => {
       ws.on('close', (code, reason) => {
@@ -333,6 +334,7 @@ export class Client {
       }
       // Heartbeat and receipt replies are bookkeeping, not something a test waits for.
       const used = typeof msg.id === 'string' && (msg.id.startsWith('hb-') || msg.id.startsWith('ack-'));
+      if (used && msg.id.startsWith('ack-')) this.acked.add(msg.id.slice(4));
       this.inbox.push({ msg, used });
       // Like the phone app, say an offer arrived, or it is withdrawn as undelivered.
       if (msg.type === 'offer' && this.autoAck && ws.readyState === WebSocket.OPEN) {
@@ -355,6 +357,11 @@ export class Client {
 
   poke() {
     for (const w of [...this.waiters]) w();
+  }
+
+  // Resolves once the server has answered this client's automatic receipt for offer oid.
+  whenAcked(oid, timeout = WAIT_MS) {
+    return waitFor(() => this.acked.has(oid), { timeout, what: `${this.label}: the receipt for ${oid}` });
   }
 
   // The first unseen message of type (and matching pred) that arrived or arrives
@@ -646,8 +653,12 @@ export async function create(clinic, overrides = {}) {
 }
 
 // The next offer an interpreter gets for request rid.
-export function offerFor(client, rid, timeout = WAIT_MS) {
-  return client.next('offer', (m) => m.offer.request === rid, timeout).then((m) => m.offer);
+// The next offer an interpreter gets for request rid, once its receipt is in
+// (so that what a test reads of Redis next does not change under it).
+export async function offerFor(client, rid, timeout = WAIT_MS) {
+  const m = await client.next('offer', (o) => o.offer.request === rid, timeout);
+  if (client.autoAck) await client.whenAcked(m.offer.id, timeout);
+  return m.offer;
 }
 
 // The request ids currently in a Redis sorted set or set.
