@@ -176,7 +176,8 @@ void dm_handle_accept(dm_hctx *h, const dm_msg *msg)
     dm_hctx_run(h, "accept", argv, on_accepted);
 }
 
-static void on_eta(void *ud, redisReply *reply)
+/* {request hash}: the changed request to everyone concerned, and as the reply. */
+static void on_changed(void *ud, redisReply *reply)
 {
     dm_hctx *h = ud;
     if (dm_hctx_failed(h, reply))
@@ -189,7 +190,7 @@ void dm_handle_eta(dm_hctx *h, const dm_msg *msg)
 {
     dm_num eta = dm_num_of(msg->u.eta.eta_min);
     const char *argv[] = {msg->u.eta.request, h->actor.subject, eta.s, NULL};
-    dm_hctx_run(h, "eta", argv, on_eta);
+    dm_hctx_run(h, "eta", argv, on_changed);
 }
 
 /* The request looks for someone else, and the interpreter for other work.
@@ -280,20 +281,11 @@ void dm_handle_feedback(dm_hctx *h, const dm_msg *msg)
     dm_hctx_run(h, "feedback", argv, on_feedback);
 }
 
-static void on_corrected(void *ud, redisReply *reply)
-{
-    dm_hctx *h = ud;
-    if (dm_hctx_failed(h, reply))
-        return;
-    dm_push_request(h->srv, reply->element[0]);
-    dm_hctx_reply_request(h, reply->element[0]);
-}
-
 void dm_handle_correct(dm_hctx *h, const dm_msg *msg)
 {
     dm_num started = dm_num_of((long long)msg->u.correct.started_at);
     dm_num ended = dm_num_of((long long)msg->u.correct.ended_at);
     const char *argv[] = {msg->u.correct.request, h->actor.subject, started.s, ended.s, msg->u.correct.reason,
                           dm_report_zone_arg(dm_now_ms()), NULL};
-    dm_hctx_run(h, "correct", argv, on_corrected);
+    dm_hctx_run(h, "correct", argv, on_changed);
 }
