@@ -202,17 +202,86 @@ static bool load(redisContext *c, const char *script, long sessions)
     return true;
 }
 
-/* Runs one report as dragomanctl does; prints its time and size. */
-static void timed(redisContext *c, dm_report_kind kind, const char *qs, dm_report_format fmt)
+/* Microseconds Redis has spent running EVAL so far (INFO commandstats). */
+static double eval_usec(redisContext *c)
+{
+    redisReply *r = redisCommand(c, "INFO commandstats");
+    const char *s = r && r->str ? strstr(r->str, "cmdstat_eval:") : NULL;
+    s = s ? strstr(s, "usec=") : NULL;
+    double us = s ? atof(s + 5) : 0;
+    freeReplyObject(r);
+    return us;
+}
+
+/* Redis's used_memory_human. */
+static void used_memory(redisContext *c, char out[32])
+{
+    redisReply *mem = redisCommand(c, "INFO memory");
+    const char *used = mem && mem->str ? strstr(mem->str, "used_memory_human:") : NULL;
+    snprintf(out, 32, "%.*s", used ? (int)strcspn(used + 18, "\r\n") : 1, used ? used + 18 : "?");
+    freeReplyObject(mem);
+}
+
+/* Runs report_rebuild.lua until it says done, as a report or the server's
+ * clock does; prints how long that took, and Redis's memory after. */
+static void rebuild(redisContext *c, const char *what)
+{
+    double t0 = now_ms(), longest = 0;
+    long long n = 0;
+    int calls = 0;
+    for (bool done = false; !done; calls++) {
+        const char *argv[] = {"300"};
+        double s0 = now_ms();
+        redisReply *r = dm_store_sync_run(c, "report_rebuild", 1, argv);
+        double s1 = now_ms();
+        longest = s1 - s0 > longest ? s1 - s0 : longest;
+        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+            fprintf(stderr, "report_rebuild: %s\n", r && r->str ? r->str : "bad reply");
+            freeReplyObject(r);
+            return;
+        }
+        done = r->element[0]->integer == 1;
+        n += r->element[1]->integer;
+        freeReplyObject(r);
+    }
+    char mem[32];
+    double t1 = now_ms();
+    used_memory(c, mem);
+    printf("rebuild   %-57s %8.1f ms  %4d calls, longest %6.1f ms  %lld requests indexed; redis %s\n", what,
+           t1 - t0, calls, longest, n, mem);
+}
+
+/* Forgets the indexes of single requests, as a Redis written before they
+ * existed would be, for timing report_rebuild.lua. */
+static void drop_indexes(redisContext *c)
+{
+    static const char *const drop =
+        "for _, pat in ipairs({'dm:rep:fb:*', 'dm:rep:fbm:*', 'dm:rep:fbc:*', 'dm:rep:xs:*', 'dm:rep:xr:*'}) do\n"
+        "  for _, k in ipairs(redis.call('KEYS', pat)) do redis.call('UNLINK', k) end\n"
+        "end\n"
+        "redis.call('DEL', 'dm:rep:v', 'dm:rep:rebuild', 'dm:rep:grown')\n"
+        "for _, k in ipairs(redis.call('KEYS', 'dm:r:*')) do\n"
+        "  if not string.find(k, ':', 6, true) then redis.call('HDEL', k, 'rep_x') end\n"
+        "end\n"
+        "return 1\n";
+    freeReplyObject(redisCommand(c, "EVAL %s 0", drop));
+}
+
+/* Runs one report as dragomanctl does; prints its time and size, and where
+ * the time went: "lua" is Redis running the scripts, "wire" the rest of the
+ * round trips (sending the reply, hiredis parsing it), "feed" the C side
+ * digesting replies, "render" the final document. */
+static char *timed(redisContext *c, dm_report_kind kind, const char *qs, dm_report_format fmt, size_t *outlen)
 {
     dm_report_query q;
     char field[24], err[200];
     if (!dm_report_parse(kind, qs, &q, field, err, sizeof err)) {
         printf("%-9s %-40s refused: %s\n", dm_report_kind_name(kind), qs, err);
-        return;
+        return NULL;
     }
     q.format = fmt;
-    double t0 = now_ms(), longest = 0;
+    double lua0 = eval_usec(c);
+    double t0 = now_ms(), longest = 0, wire = 0, feed = 0;
     dm_report *r = dm_report_new(&q);
     const char *script;
     int argc, steps = 0;
@@ -222,18 +291,45 @@ static void timed(redisContext *c, dm_report_kind kind, const char *qs, dm_repor
         redisReply *reply = dm_store_sync_run(c, script, argc, (const char **)argv);
         double s1 = now_ms();
         longest = s1 - s0 > longest ? s1 - s0 : longest;
+        wire += s1 - s0;
         steps++;
         if (!reply || !dm_report_feed(r, reply))
             fprintf(stderr, "%s: bad reply\n", script);
         freeReplyObject(reply);
+        feed += now_ms() - s1;
     }
+    double r0 = now_ms();
     size_t len = 0;
     char *out = dm_report_render(r, "Europe/Helsinki", &len);
     double t1 = now_ms();
-    printf("%-9s %-52s %-4s %8.1f ms  %3d calls, longest %6.1f ms  %9zu bytes\n", dm_report_kind_name(kind), qs,
-           fmt == DM_REPORT_CSV ? "csv" : "json", t1 - t0, steps, longest, len);
-    free(out);
+    double lua = (eval_usec(c) - lua0) / 1000;
+    /* REPORT_BENCH_OUT=DIR keeps every report, to compare two builds. */
+    const char *dir = getenv("REPORT_BENCH_OUT");
+    static int seq;
+    seq++;
+    if (dir && out) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%02d-%s.%s", dir, seq, dm_report_kind_name(kind),
+                 fmt == DM_REPORT_CSV ? "csv" : "json");
+        FILE *f = fopen(path, "wb");
+        if (f) {
+            fwrite(out, 1, len, f);
+            fclose(f);
+        }
+    }
+    printf("%-9s %-52s %-4s %8.1f ms  %3d calls, longest %6.1f ms  %9zu bytes  lua %6.1f wire %6.1f feed %6.1f "
+           "render %6.1f\n",
+           dm_report_kind_name(kind), qs, fmt == DM_REPORT_CSV ? "csv" : "json", t1 - t0, steps, longest, len, lua,
+           wire - lua, feed, t1 - r0);
     dm_report_free(r);
+    if (outlen)
+        *outlen = len;
+    return out;
+}
+
+static void run(redisContext *c, dm_report_kind kind, const char *qs, dm_report_format fmt)
+{
+    free(timed(c, kind, qs, fmt, NULL));
 }
 
 int main(int argc, char **argv)
@@ -256,40 +352,75 @@ int main(int argc, char **argv)
     size_t n = strlen(prelude) + strlen(rep) + strlen(loader) + 3;
     char *script = malloc(n);
     snprintf(script, n, "%s\n%s\n%s", prelude, rep, loader);
-    registry(c);
+    /* REPORT_BENCH_REUSE=1: time the reports of data loaded by an earlier run
+     * (a Redis of your own, kept between runs). */
+    const char *reuse = getenv("REPORT_BENCH_REUSE");
     double t0 = now_ms();
-    if (!load(c, script, sessions))
-        return 1;
-    redisReply *mem = redisCommand(c, "INFO memory");
-    const char *used = mem && mem->str ? strstr(mem->str, "used_memory_human:") : NULL;
-    printf("loaded %ld sessions and %ld other requests of 2025 in %.1f s; redis %.*s\n", sessions, sessions / 6,
-           (now_ms() - t0) / 1000, used ? (int)strcspn(used, "\r\n") : 0, used ? used : "");
-    freeReplyObject(mem);
+    if (!(reuse && reuse[0] == '1')) {
+        registry(c);
+        if (!load(c, script, sessions))
+            return 1;
+    }
+    char mem[32];
+    double t1 = now_ms();
+    used_memory(c, mem);
+    printf("loaded %ld sessions and %ld other requests of 2025 in %.1f s; redis %s\n", sessions, sessions / 6,
+           (t1 - t0) / 1000, mem);
+    rebuild(c, "after loading: a scan (all are in), strings made whole");
     const char *year = "from=2025-01-01&to=2025-12-31";
     char q[128];
     static const char *const hours_by[] = {"language", "institution", "interpreter", "modality", "specialty",
                                            "week", "month", "language&per=month"};
     for (size_t i = 0; i < sizeof hours_by / sizeof *hours_by; i++) {
         snprintf(q, sizeof q, "%s&by=%s", year, hours_by[i]);
-        timed(c, DM_REPORT_HOURS, q, DM_REPORT_JSON);
+        run(c, DM_REPORT_HOURS, q, DM_REPORT_JSON);
     }
     snprintf(q, sizeof q, "%s&by=language", year);
-    timed(c, DM_REPORT_HOURS, q, DM_REPORT_CSV);
-    timed(c, DM_REPORT_SPEED, q, DM_REPORT_JSON);
+    run(c, DM_REPORT_HOURS, q, DM_REPORT_CSV);
+    run(c, DM_REPORT_SPEED, q, DM_REPORT_JSON);
     snprintf(q, sizeof q, "%s&by=institution", year);
-    timed(c, DM_REPORT_SPEED, q, DM_REPORT_JSON);
-    timed(c, DM_REPORT_FILL, year, DM_REPORT_JSON);
-    timed(c, DM_REPORT_SUPPLY, year, DM_REPORT_JSON);
-    timed(c, DM_REPORT_FAIRNESS, year, DM_REPORT_JSON);
-    timed(c, DM_REPORT_FEEDBACK, year, DM_REPORT_JSON);
-    snprintf(q, sizeof q, "%s&language=fa", year);
-    timed(c, DM_REPORT_FEEDBACK, q, DM_REPORT_JSON);
-    timed(c, DM_REPORT_SESSIONS, year, DM_REPORT_CSV);
-    timed(c, DM_REPORT_SESSIONS, year, DM_REPORT_JSON);
-    timed(c, DM_REPORT_REQUESTS, year, DM_REPORT_CSV);
-    timed(c, DM_REPORT_HOURS, "from=2025-03-01&to=2025-03-31&by=language", DM_REPORT_JSON);
-    timed(c, DM_REPORT_SPEED, "from=2025-03-01&to=2025-03-31&by=language", DM_REPORT_JSON);
-    timed(c, DM_REPORT_SESSIONS, "from=2025-03-01&to=2025-03-31", DM_REPORT_CSV);
+    run(c, DM_REPORT_SPEED, q, DM_REPORT_JSON);
+    run(c, DM_REPORT_FILL, year, DM_REPORT_JSON);
+    run(c, DM_REPORT_SUPPLY, year, DM_REPORT_JSON);
+    run(c, DM_REPORT_FAIRNESS, year, DM_REPORT_JSON);
+    /* The reports of single requests, kept to compare after a rebuild. */
+    struct {
+        dm_report_kind kind;
+        char qs[128];
+        dm_report_format fmt;
+        char *out;
+        size_t len;
+    } kept[] = {
+        {DM_REPORT_FEEDBACK, "", DM_REPORT_JSON, NULL, 0},
+        {DM_REPORT_FEEDBACK, "&language=fa", DM_REPORT_JSON, NULL, 0},
+        {DM_REPORT_FEEDBACK, "&by=institution&interpreter=i5", DM_REPORT_JSON, NULL, 0},
+        {DM_REPORT_SESSIONS, "", DM_REPORT_CSV, NULL, 0},
+        {DM_REPORT_SESSIONS, "", DM_REPORT_JSON, NULL, 0},
+        {DM_REPORT_SESSIONS, "&institution=c7", DM_REPORT_CSV, NULL, 0},
+        {DM_REPORT_REQUESTS, "", DM_REPORT_CSV, NULL, 0},
+    };
+    size_t nkept = sizeof kept / sizeof *kept;
+    for (size_t i = 0; i < nkept; i++) {
+        snprintf(q, sizeof q, "%s%s", year, kept[i].qs);
+        snprintf(kept[i].qs, sizeof kept[i].qs, "%s", q);
+        kept[i].out = timed(c, kept[i].kind, kept[i].qs, kept[i].fmt, &kept[i].len);
+    }
+    run(c, DM_REPORT_HOURS, "from=2025-03-01&to=2025-03-31&by=language", DM_REPORT_JSON);
+    run(c, DM_REPORT_SPEED, "from=2025-03-01&to=2025-03-31&by=language", DM_REPORT_JSON);
+    run(c, DM_REPORT_FEEDBACK, "from=2025-03-01&to=2025-03-31", DM_REPORT_JSON);
+    run(c, DM_REPORT_SESSIONS, "from=2025-03-01&to=2025-03-31", DM_REPORT_CSV);
+    /* As after an upgrade from a Redis without these indexes: rebuild them
+     * from the request records; the reports must come out the same. */
+    drop_indexes(c);
+    rebuild(c, "of every request, as after an upgrade");
+    for (size_t i = 0; i < nkept; i++) {
+        size_t len = 0;
+        char *again = timed(c, kept[i].kind, kept[i].qs, kept[i].fmt, &len);
+        bool same = again && kept[i].out && len == kept[i].len && memcmp(again, kept[i].out, len) == 0;
+        printf("          after the rebuild: %s\n", same ? "the same bytes" : "DIFFERENT");
+        free(again);
+        free(kept[i].out);
+    }
     redisFree(c);
     free(script);
     free(prelude);

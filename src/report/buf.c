@@ -7,7 +7,7 @@
 
 #include "internal.h"
 
-static bool buf_reserve(dm_buf *b, size_t more)
+bool buf_reserve(dm_buf *b, size_t more)
 {
     if (b->oom)
         return false;
@@ -64,16 +64,20 @@ void buf_printf(dm_buf *b, const char *fmt, ...)
 void buf_json_str(dm_buf *b, const char *s)
 {
     buf_add(b, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    const unsigned char *run = (const unsigned char *)s, *p = run;
+    for (; *p; p++) {
+        if (*p != '"' && *p != '\\' && *p >= 0x20)
+            continue;
+        buf_add(b, (const char *)run, (size_t)(p - run));
         if (*p == '"' || *p == '\\') {
             char esc[2] = {'\\', (char)*p};
             buf_add(b, esc, 2);
-        } else if (*p < 0x20) {
-            buf_printf(b, "\\u%04x", *p);
         } else {
-            buf_add(b, (const char *)p, 1);
+            buf_printf(b, "\\u%04x", *p);
         }
+        run = p + 1;
     }
+    buf_add(b, (const char *)run, (size_t)(p - run));
     buf_add(b, "\"", 1);
 }
 

@@ -3,6 +3,7 @@
  * (TZ is set from the configuration), and the zone argument hands the Lua
  * scripts the offsets in force so they key buckets by the same local days. */
 #include "dragoman/report.h"
+#include "internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,24 +114,128 @@ int64_t dm_day_start_ms(dm_day day)
     return (int64_t)mktime(&tm) * 1000;
 }
 
-void dm_report_iso_time(int64_t ms, char out[32])
-{
-    time_t t = (time_t)floor_div(ms, 1000);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    long off = tm.tm_gmtoff / 60;
-    char sign = off < 0 ? '-' : '+';
-    off = labs(off);
-    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + n, 32 - n, "%c%02ld:%02ld", sign, off / 60, off % 60);
-}
-
 static long offset_at(int64_t s)
 {
     time_t t = (time_t)s;
     struct tm tm;
     localtime_r(&t, &tm);
     return tm.tm_gmtoff;
+}
+
+/* UTC offsets of recently seen UTC hours: the raw exports format a year of
+ * times, and localtime_r for each costs more than all the rest. An hour whose
+ * first and last second have the same offset is taken to have it throughout
+ * (zones change offset at most once within an hour); an hour with a change in
+ * it is not cached. The cache belongs to one TZ value and its thread. */
+#define HOUR_CACHE 256
+static _Thread_local struct {
+    int64_t hour[HOUR_CACHE];
+    long off[HOUR_CACHE];
+    char tz[128];
+    bool valid;
+    int64_t day; /* the last local day turned into a date */
+    int y, m, d;
+} seen;
+
+/* Forgets what was cached for another TZ; false when TZ cannot be cached. */
+static bool zone_check(void)
+{
+    const char *tz = getenv("TZ");
+    if (!tz)
+        tz = "";
+    if (seen.valid && strcmp(tz, seen.tz) == 0)
+        return true;
+    seen.valid = false;
+    if (strlen(tz) >= sizeof seen.tz)
+        return false;
+    for (int i = 0; i < HOUR_CACHE; i++)
+        seen.hour[i] = INT64_MIN;
+    strcpy(seen.tz, tz);
+    seen.day = INT64_MIN;
+    seen.valid = true;
+    return true;
+}
+
+static bool cached_offset(int64_t s, long *off)
+{
+    if (!seen.valid)
+        return false;
+    int64_t hour = floor_div(s, 3600);
+    size_t slot = (size_t)floor_mod(hour, HOUR_CACHE);
+    if (seen.hour[slot] != hour) {
+        long first = offset_at(hour * 3600);
+        if (offset_at(hour * 3600 + 3599) != first)
+            return false;
+        seen.hour[slot] = hour;
+        seen.off[slot] = first;
+    }
+    *off = seen.off[slot];
+    return true;
+}
+
+static char *digits(char *p, unsigned v, int n)
+{
+    for (int i = n - 1; i >= 0; i--, v /= 10)
+        p[i] = (char)('0' + v % 10);
+    return p + n;
+}
+
+static void iso_time(int64_t ms, char out[32])
+{
+    int64_t s = floor_div(ms, 1000);
+    long off;
+    if (cached_offset(s, &off) && off % 60 == 0) {
+        int64_t local = s + off, day = floor_div(local, 86400);
+        if (day != seen.day) {
+            dm_day_to_civil((dm_day)day, &seen.y, &seen.m, &seen.d);
+            seen.day = day;
+        }
+        unsigned sec = (unsigned)floor_mod(local, 86400);
+        unsigned aoff = (unsigned)labs(off / 60);
+        if (seen.y >= 0 && seen.y <= 9999) {
+            char *p = digits(out, (unsigned)seen.y, 4);
+            *p++ = '-';
+            p = digits(p, (unsigned)seen.m, 2);
+            *p++ = '-';
+            p = digits(p, (unsigned)seen.d, 2);
+            *p++ = 'T';
+            p = digits(p, sec / 3600, 2);
+            *p++ = ':';
+            p = digits(p, sec / 60 % 60, 2);
+            *p++ = ':';
+            p = digits(p, sec % 60, 2);
+            *p++ = off < 0 ? '-' : '+';
+            p = digits(p, aoff / 60 % 100, 2);
+            *p++ = ':';
+            p = digits(p, aoff % 60, 2);
+            *p = '\0';
+            return;
+        }
+    }
+    time_t t = (time_t)s;
+    struct tm tm;
+    localtime_r(&t, &tm);
+    off = tm.tm_gmtoff / 60;
+    char sign = off < 0 ? '-' : '+';
+    off = labs(off);
+    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 32 - n, "%c%02ld:%02ld", sign, off / 60, off % 60);
+}
+
+void dm_report_iso_time(int64_t ms, char out[32])
+{
+    zone_check();
+    iso_time(ms, out);
+}
+
+void report_zone_check(void)
+{
+    zone_check();
+}
+
+void report_iso_time(int64_t ms, char out[32])
+{
+    iso_time(ms, out);
 }
 
 /* The first second in (lo, hi] whose offset differs from lo's. */

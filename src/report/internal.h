@@ -9,6 +9,9 @@
 
 struct redisReply;
 
+/* Keys report_rebuild.lua looks at per call: a few milliseconds of Redis. */
+#define REBUILD_BATCH "300"
+
 /* ---- buf.c: a growing text buffer; once out of memory it stays failed ---- */
 typedef struct dm_buf {
     char *p;
@@ -16,6 +19,8 @@ typedef struct dm_buf {
     bool oom;
 } dm_buf;
 
+/* Room for more bytes and a NUL; false once out of memory. */
+bool buf_reserve(dm_buf *b, size_t more);
 void buf_add(dm_buf *b, const char *s, size_t n);
 void buf_str(dm_buf *b, const char *s);
 void buf_printf(dm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -57,6 +62,12 @@ void rtab_free(rtab *t);
 char *rtab_render(dm_report_format fmt, const char *const *meta, rtab **tabs, size_t n, const char *table,
                   size_t *len);
 
+/* ---- date.c: dm_report_iso_time for many times in a row ---- */
+/* Takes note of TZ (as every dm_report_iso_time does)... */
+void report_zone_check(void);
+/* ...so that this one need not: for the rows of one table. */
+void report_iso_time(int64_t ms, char out[32]);
+
 /* ---- report.c: the report being computed ---- */
 typedef struct report_ops report_ops;
 
@@ -69,6 +80,7 @@ struct dm_report {
     int nargs, capargs;
     agg names; /* "c:ID" / "i:ID" -> name_entry: the names asked for, then found */
     bool all_interpreters; /* ask for every interpreter in the registry too */
+    bool index_ready;      /* report_rebuild.lua said done */
     void *st; /* the kind's own state */
     bool oom;
 };
@@ -82,6 +94,9 @@ struct report_ops {
     const char *const *tables;
     const char *script; /* run over chunks of days */
     int chunk_days;
+    /* Reads the indexes of single requests: report_rebuild.lua runs first,
+     * until it says they hold every request. */
+    bool indexed;
     /* Arguments before the day keys. */
     void (*prefix)(dm_report *r);
     bool (*init)(dm_report *r);

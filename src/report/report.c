@@ -1,6 +1,8 @@
-/* Running a report: the days of the period in chunks through the kind's
- * script, then open requests and names where the kind needs them, then the
- * tables. The caller runs each step's script and feeds back the reply. */
+/* Running a report: for the kinds that read the indexes of single requests,
+ * report_rebuild.lua until they are complete; the days of the period in
+ * chunks through the kind's script, then open requests and names where the
+ * kind needs them, then the tables. The caller runs each step's script and
+ * feeds back the reply. */
 #include <hiredis/hiredis.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +12,7 @@
 
 #define MAX_TABLES 4
 
-enum { PHASE_START, PHASE_DAYS, PHASE_OPEN, PHASE_NAMES, PHASE_DONE };
+enum { PHASE_START, PHASE_INDEX, PHASE_DAYS, PHASE_OPEN, PHASE_NAMES, PHASE_DONE };
 
 static const report_ops *const all_ops[DM_REPORT__COUNT] = {
     [DM_REPORT_HOURS] = &dm_report_hours_ops,       [DM_REPORT_SPEED] = &dm_report_speed_ops,
@@ -119,7 +121,11 @@ bool dm_report_step(dm_report *r, const char **script, int *argc, const char *co
 {
     clear_args(r);
     *script = NULL;
-    if (r->phase <= PHASE_DAYS && r->cursor <= r->q.to) {
+    if (r->ops->indexed && !r->index_ready) {
+        r->phase = PHASE_INDEX;
+        report_arg(r, REBUILD_BATCH);
+        *script = "report_rebuild";
+    } else if (r->phase <= PHASE_DAYS && r->cursor <= r->q.to) {
         day_chunk(r);
         *script = r->ops->script;
     } else if (r->phase < PHASE_OPEN && r->ops->feed_open) {
@@ -155,6 +161,12 @@ bool dm_report_feed(dm_report *r, const redisReply *reply)
     if (!is_array(reply, 0))
         return false;
     switch (r->phase) {
+    case PHASE_INDEX:
+        if (!is_array(reply, 2) || reply->element[0]->type != REDIS_REPLY_INTEGER ||
+            reply->element[1]->type != REDIS_REPLY_INTEGER)
+            return false;
+        r->index_ready = reply->element[0]->integer == 1;
+        return true;
     case PHASE_DAYS:
         return r->ops->feed_days(r, reply);
     case PHASE_OPEN:

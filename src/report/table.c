@@ -19,6 +19,8 @@ struct rtab {
     char **cells; /* terminal: ncols per row, the total row last */
     size_t ncells, capcells;
     bool numeric[64];
+    dm_buf keys;         /* JSON: each column's "name": one after the other */
+    size_t keyat[65];    /* where each starts in keys */
     bool oom;
 };
 
@@ -27,11 +29,29 @@ rtab *rtab_new(dm_report_format fmt, const char *name, const char *const *cols)
     rtab *t = calloc(1, sizeof *t);
     if (!t)
         return NULL;
+    report_zone_check();
     t->fmt = fmt;
     t->name = name;
     t->cols = cols;
     while (cols[t->ncols] && t->ncols < 64)
         t->ncols++;
+    for (int c = 0; c < t->ncols; c++) {
+        t->keyat[c] = t->keys.len;
+        buf_json_str(&t->keys, cols[c]);
+        buf_add(&t->keys, ":", 1);
+    }
+    t->keyat[t->ncols] = t->keys.len;
+    /* A CSV table is its header line, its rows and its total, one after the
+     * other: the rows go straight after the header, so that rendering hands
+     * that buffer over rather than copying a year of rows. */
+    for (int c = 0; fmt == DM_REPORT_CSV && c < t->ncols; c++)
+        buf_printf(&t->rows, "%s%s", c ? "," : "", cols[c]);
+    if (fmt == DM_REPORT_CSV)
+        buf_add(&t->rows, "\r\n", 2);
+    if (t->keys.oom || t->rows.oom) {
+        rtab_free(t);
+        return NULL;
+    }
     return t;
 }
 
@@ -98,6 +118,17 @@ static void keep_cell(rtab *t, const char *text)
         t->cells[t->ncells++] = c;
 }
 
+/* Text that goes into CSV as it is (dm_report_csv_field would not change it). */
+static bool plain_csv(const char *s)
+{
+    if (strchr("=+-@\t\r", s[0]) && s[0])
+        return false;
+    for (; *s; s++)
+        if (*s == ',' || *s == '"' || *s == '\r' || *s == '\n')
+            return false;
+    return true;
+}
+
 /* One cell: text is NULL for null; json_raw when it is a JSON number. */
 static void cell(rtab *t, const char *text, bool number)
 {
@@ -118,21 +149,20 @@ static void cell(rtab *t, const char *text, bool number)
             buf_str(b, "TOTAL");
         else if (text && number)
             buf_str(b, text);
+        else if (text && plain_csv(text))
+            buf_str(b, text);
         else if (text) {
             size_t need = dm_report_csv_field(text, NULL, 0);
-            char *q = malloc(need + 1);
-            if (q && dm_report_csv_field(text, q, need + 1) == need)
-                buf_add(b, q, need);
+            if (buf_reserve(b, need) && dm_report_csv_field(text, b->p + b->len, need + 1) == need)
+                b->len += need;
             else
                 b->oom = true;
-            free(q);
         }
         return;
     }
     if (col > 0)
         buf_add(b, ",", 1);
-    buf_json_str(b, t->cols[col]);
-    buf_add(b, ":", 1);
+    buf_add(b, t->keys.p + t->keyat[col], t->keyat[col + 1] - t->keyat[col]);
     if (!text)
         buf_str(b, "null");
     else if (number)
@@ -143,9 +173,15 @@ static void cell(rtab *t, const char *text, bool number)
 
 void rtab_int(rtab *t, long long v)
 {
-    char s[24];
-    snprintf(s, sizeof s, "%lld", v);
-    cell(t, s, true);
+    char s[24], *p = s + sizeof s - 1;
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    *p = '\0';
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        *--p = '-';
+    cell(t, p, true);
 }
 
 void rtab_fixed(rtab *t, double v, int decimals)
@@ -172,7 +208,7 @@ void rtab_time(rtab *t, int64_t ms)
         rtab_null(t);
         return;
     }
-    dm_report_iso_time(ms, iso);
+    report_iso_time(ms, iso);
     cell(t, iso, false);
 }
 
@@ -182,6 +218,7 @@ void rtab_free(rtab *t)
         return;
     buf_free(&t->rows);
     buf_free(&t->total);
+    buf_free(&t->keys);
     for (size_t i = 0; i < t->ncells; i++)
         free(t->cells[i]);
     free(t->cells);
@@ -204,12 +241,12 @@ static void json_table(dm_buf *out, rtab *t)
     buf_str(out, "}");
 }
 
+/* The CSV document is the table's own buffer (header and rows), taken over. */
 static void csv_table(dm_buf *out, rtab *t)
 {
-    for (int c = 0; c < t->ncols; c++)
-        buf_printf(out, "%s%s", c ? "," : "", t->cols[c]);
-    buf_add(out, "\r\n", 2);
-    buf_add(out, t->rows.p ? t->rows.p : "", t->rows.len);
+    buf_free(out);
+    *out = t->rows;
+    t->rows = (dm_buf){0};
     buf_add(out, t->total.p ? t->total.p : "", t->total.len);
 }
 

@@ -127,14 +127,69 @@ void dm_report_http(dm_server *srv, const dm_actor *actor, const dm_reply_to *to
     next_step(c);
 }
 
-/* ---- retention of free text ---- */
+/* ---- retention of free text, and the report indexes ---- */
+
+#define REBUILD_BATCH "300"
+#define COMPACT_BATCH "50"
 
 typedef struct purge_call {
     dm_server *srv;
     int days;
+    long long reindexed;
 } purge_call;
 
 static bool run_purge(purge_call *p);
+static bool run_rebuild(purge_call *p);
+static bool run_compact(purge_call *p);
+
+/* The clock's first run after start (and each hour) first completes the
+ * report indexes: requests closed before they existed are put in, a batch at
+ * a time, once (report_rebuild.lua; reports also wait for it); then it gives
+ * back the room that appends left in their day strings (report_compact.lua);
+ * then it purges. */
+static void on_rebuilt(void *ud, redisReply *reply)
+{
+    purge_call *p = ud;
+    bool ok = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
+              reply->element[0]->type == REDIS_REPLY_INTEGER && reply->element[1]->type == REDIS_REPLY_INTEGER;
+    if (!ok) {
+        dm_error("report indexes: rebuild failed: %s", reply && reply->str ? reply->str : "no reply");
+        free(p);
+        return;
+    }
+    p->reindexed += reply->element[1]->integer;
+    if (reply->element[0]->integer != 1) {
+        if (!run_rebuild(p))
+            free(p);
+        return;
+    }
+    if (p->reindexed > 0)
+        dm_info("report indexes: added %lld requests closed before they existed", p->reindexed);
+    if (!run_compact(p))
+        free(p);
+}
+
+static bool run_rebuild(purge_call *p)
+{
+    const char *argv[] = {REBUILD_BATCH, NULL};
+    return dm_store_runv(p->srv->store, "report_rebuild", argv, on_rebuilt, p);
+}
+
+static void on_compacted(void *ud, redisReply *reply)
+{
+    purge_call *p = ud;
+    if (!reply || reply->type != REDIS_REPLY_INTEGER)
+        dm_error("report indexes: compacting failed: %s", reply && reply->str ? reply->str : "no reply");
+    bool more = reply && reply->type == REDIS_REPLY_INTEGER && reply->integer > 0;
+    if (!(more ? run_compact(p) : run_purge(p)))
+        free(p);
+}
+
+static bool run_compact(purge_call *p)
+{
+    const char *argv[] = {COMPACT_BATCH, NULL};
+    return dm_store_runv(p->srv->store, "report_compact", argv, on_compacted, p);
+}
 
 /* A full batch means more may be due: the next batch follows at once. */
 static void on_purged(void *ud, redisReply *reply)
@@ -165,7 +220,7 @@ void dm_report_purge(dm_server *srv, int days)
     purge_call *p = malloc(sizeof *p);
     if (!p)
         return;
-    *p = (purge_call){srv, days};
-    if (!run_purge(p))
+    *p = (purge_call){srv, days, 0};
+    if (!run_rebuild(p))
         free(p);
 }

@@ -10,8 +10,8 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 
-import { token } from './lib/fixtures.mjs';
-import { REPO, T, create, offerFor, useEnv } from './lib/harness.mjs';
+import { NAMES, token } from './lib/fixtures.mjs';
+import { REPO, T, create, offerFor, useEnv, waitFor } from './lib/harness.mjs';
 
 const DRAGOMANCTL = path.resolve(process.env.DRAGOMANCTL || path.join(REPO, 'bin/dragomanctl'));
 const ZONE = 'Europe/Helsinki';
@@ -128,6 +128,113 @@ async function records() {
   for (const [k, id] of Object.entries(ids)) out[k] = await env.redis.hgetall(`dm:r:${id}`);
   return out;
 }
+
+// "2026-03-29T04:30:00+03:00": a time as the reports print it (local, whole seconds).
+function isoLocal(ms) {
+  if (!(Number(ms) > 0)) return null;
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-CA', { timeZone: ZONE, timeZoneName: 'longOffset',
+    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+    hourCycle: 'h23' }).formatToParts(new Date(Math.floor(Number(ms) / 1000) * 1000)).map((p) => [p.type, p.value]));
+  const off = parts.timeZoneName === 'GMT' ? '+00:00' : parts.timeZoneName.slice(3);
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}${off}`;
+}
+
+const dayKey = (date) => date.replaceAll('-', '');
+const intOrNull = (v) => (v === undefined || v === '' ? null : Number(v));
+
+// The feedback report worked out from the request records: every session
+// counted on a day of the period, grouped and filtered as asked; names are
+// the registry's.
+function feedbackFrom(recs, { by = 'interpreter', from = '2025-12-01', to = '2026-12-31', language, institution, interpreter } = {}) {
+  const field = { interpreter: 'interpreter', language: 'language', institution: 'clinic' }[by];
+  const blank = () => ({ sessions: 0, rated: 0, sum: 0, stars: [0, 0, 0, 0, 0], comments: 0, notes: 0 });
+  const groups = {};
+  const total = blank();
+  const chosen = recs.filter((r) => r.rep_day && r.rep_day >= dayKey(from) && r.rep_day <= dayKey(to)
+    && (!language || r.language === language) && (!institution || r.clinic === institution)
+    && (!interpreter || r.interpreter === interpreter));
+  for (const r of chosen) {
+    for (const g of [(groups[r[field]] ||= blank()), total]) {
+      g.sessions++;
+      const stars = Number(r.rating || 0);
+      if (stars >= 1 && stars <= 5) { g.rated++; g.sum += stars; g.stars[stars - 1]++; }
+      if (r.clinic_comment || r.had_clinic_comment === '1') g.comments++;
+      if (r.interp_note || r.had_interp_note === '1') g.notes++;
+    }
+  }
+  const figures = (g) => ({ sessions: g.sessions, rated: g.rated, mean_rating: g.rated ? Number((g.sum / g.rated).toFixed(2)) : null,
+    rating_1: g.stars[0], rating_2: g.stars[1], rating_3: g.stars[2], rating_4: g.stars[3], rating_5: g.stars[4],
+    comments: g.comments, notes: g.notes });
+  const nameCol = { interpreter: 'interpreter_name', institution: 'institution_name' }[by];
+  const row = (key, g) => ({ [by]: key, ...(nameCol ? { [nameCol]: key === null ? null : NAMES[key] ?? EXTRA_NAMES[key] ?? '' } : {}), ...figures(g) });
+  const comments = chosen.filter((r) => r.clinic_comment || r.interp_note)
+    .sort((a, b) => Number(a.started_at) - Number(b.started_at) || (a.id < b.id ? -1 : 1))
+    .map((r) => ({ request: r.id, started_at: isoLocal(r.started_at), language: r.language, institution: r.clinic,
+      institution_name: r.clinic_name, interpreter: r.interpreter, interpreter_name: r.interp_name,
+      rating: intOrNull(r.rating), clinic_comment: r.clinic_comment ?? '', interpreter_note: r.interp_note ?? '' }));
+  return {
+    ratings: { rows: Object.keys(groups).sort().map((k) => row(k, groups[k])), total: row(null, total) },
+    comments,
+  };
+}
+
+// Interpreters the tests add to the fixtures.
+const EXTRA_NAMES = {};
+
+const FEEDBACK_QUERIES = [];
+for (const by of ['interpreter', 'language', 'institution']) {
+  for (const filter of [{}, { language: 'ar' }, { institution: 'c-north' }, { interpreter: 'i-a1' }, { interpreter: 'i-f1' },
+    { language: 'ar', institution: 'c-north' }, { language: 'fa', interpreter: 'i-a1' }]) {
+    FEEDBACK_QUERIES.push({ by, ...filter });
+  }
+}
+FEEDBACK_QUERIES.push({ by: 'interpreter', from: '2026-01-01', to: '2026-01-31' }, { by: 'language', from: '2026-02-01', to: '2026-02-28' });
+
+const feedbackQuery = (o) => `from=${o.from || '2025-12-01'}&to=${o.to || '2026-12-31'}&by=${o.by}`
+  + ['language', 'institution', 'interpreter'].filter((k) => o[k]).map((k) => `&${k}=${o[k]}`).join('');
+
+// Every feedback query above, against the records.
+async function checkFeedback(what) {
+  const recs = Object.values(await allRecords());
+  for (const o of FEEDBACK_QUERIES) {
+    const r = await report('feedback', feedbackQuery(o));
+    assert.equal(r.status, 200, r.text);
+    const want = feedbackFrom(recs, o);
+    assert.deepEqual({ rows: r.body.tables.ratings.rows, total: r.body.tables.ratings.total }, want.ratings, `${what}: ${feedbackQuery(o)}`);
+    assert.deepEqual(r.body.tables.comments.rows, want.comments, `${what}: comments of ${feedbackQuery(o)}`);
+  }
+}
+
+// Every request record, by id.
+async function allRecords() {
+  const out = {};
+  for (const key of await env.redis.cmd('KEYS', 'dm:r:*')) {
+    if (key.split(':').length !== 3) continue;
+    out[key.slice(5)] = await env.redis.hgetall(key);
+  }
+  return out;
+}
+
+// The raw exports worked out from the request records.
+function sessionRow(r) {
+  return { request: r.id, created_at: isoLocal(r.created_at), first_offer_at: isoLocal(r.first_offer_at),
+    accepted_at: isoLocal(r.accepted_at), started_at: isoLocal(r.started_at), ended_at: isoLocal(r.ended_at),
+    seconds: Number(r.rep_s), language: r.language, modality: r.modality, urgency: r.urgency, specialty: r.specialty ?? '',
+    institution: r.clinic, institution_name: r.clinic_name, interpreter: r.interpreter, interpreter_name: r.interp_name,
+    corrected: r.corrected === '1' ? 1 : 0, orig_started_at: isoLocal(r.orig_started_at), orig_ended_at: isoLocal(r.orig_ended_at),
+    rating: intOrNull(r.rating), asked: intOrNull(r.asked), escalated: r.escalated === '1' ? 1 : 0 };
+}
+
+function requestRow(r) {
+  return { request: r.id, created_at: isoLocal(r.created_at), state: r.state, language: r.language, modality: r.modality,
+    urgency: r.urgency, specialty: r.specialty ?? '', institution: r.clinic, institution_name: r.clinic_name,
+    interpreter: r.interpreter ?? '', interpreter_name: r.interp_name ?? '', first_offer_at: isoLocal(r.first_offer_at),
+    accepted_at: isoLocal(r.accepted_at), started_at: isoLocal(r.started_at), ended_at: isoLocal(r.ended_at),
+    closed_at: isoLocal(r.closed_at), cancelled_by: (r.cancelled_by ?? '').split(':')[0], cancel_stage: r.cancel_stage ?? '',
+    unfilled_reason: r.state === 'unfilled' ? r.reason : null, escalated: r.escalated === '1' ? 1 : 0, asked: intOrNull(r.asked) };
+}
+
+const byTime = (field) => (a, b) => Number(a[field]) - Number(b[field]) || (a.id < b.id ? -1 : 1);
 
 describe('reports', () => {
   before(buildScenario, T(120));
@@ -309,6 +416,27 @@ describe('reports', () => {
     assert.ok(csv.text.includes(`"'=1+1 ""quoted"", two lines\nend"`), csv.text);
   });
 
+  it('feedback: exact figures for every grouping and filter; a changed rating and a moved session move them', T(60), async () => {
+    await checkFeedback('as made');
+    // The clinic changes its rating of s1 (3 -> 4), and s3 (rated, with a
+    // comment and a note) is moved to another month by a correction.
+    await clients['c-north'].ok({ type: 'session.feedback', request: ids.s1, rating: 4 });
+    await clients.coord.ok({ type: 'session.correct', request: ids.s3, started_at: at('2026-02-20T10:00:00+02:00'),
+      ended_at: at('2026-02-20T10:45:00+02:00'), reason: 'wrong day' });
+    const jan = await table('feedback', 'from=2026-01-01&to=2026-01-31&by=interpreter', 'ratings');
+    assert.deepEqual(jan.rows.map((r) => r.interpreter), ['i-a2'], 's3 left January');
+    const feb = await table('feedback', 'from=2026-02-01&to=2026-02-28&by=interpreter', 'comments');
+    assert.deepEqual(feb.rows.map((r) => [r.request, r.started_at]), [[ids.s3, '2026-02-20T10:00:00+02:00']]);
+    await checkFeedback('after a new rating and a correction');
+    // Back as they were, for the tests that follow.
+    await clients['c-north'].ok({ type: 'session.feedback', request: ids.s1, rating: 3 });
+    await clients.coord.ok({ type: 'session.correct', request: ids.s3, started_at: at(PLAN.s3.start),
+      ended_at: at(PLAN.s3.end), reason: 'right day after all' });
+    await checkFeedback('restored');
+    const a1 = (await table('feedback', YEAR, 'ratings')).rows.find((r) => r.interpreter === 'i-a1');
+    assert.deepEqual([a1.rated, a1.rating_3, a1.rating_4], [1, 1, 0]);
+  });
+
   it('CSV: a stable header, rows and a TOTAL line; the terminal prints the same figures', T(), async () => {
     const csv = await report('hours', `${YEAR}&by=institution&format=csv`);
     const lines = csv.text.split('\r\n');
@@ -361,5 +489,108 @@ describe('reports', () => {
     assert.deepEqual(after.body.tables.ratings, before.body.tables.ratings);
     assert.deepEqual(after.body.tables.comments.rows, []);
     assert.deepEqual((await report('hours', `${YEAR}&by=language`)).body, hoursBefore.body);
+    // Every grouping and filter still counts the removed comment and note.
+    await checkFeedback('after the purge');
+    const f1 = (await table('feedback', `${YEAR}&interpreter=i-f1`, 'ratings')).total;
+    assert.deepEqual([f1.sessions, f1.rated, f1.comments, f1.notes], [1, 1, 1, 1]);
+    assert.equal(await env.redis.cmd('EXISTS', `dm:rep:fbc:${s3.rep_day}`), 0, 'no comment text left in the index');
+  });
+
+  it('exports: every column as in the records; names and comments with commas, quotes, % and new lines', T(60), async () => {
+    // An interpreter whose name needs every escape, and a session with them.
+    const name = 'Zoë, "Z" 100%\nÜnal';
+    EXTRA_NAMES['i-x1'] = name;
+    const put = await env.http('PUT', '/api/admin/interpreters/i-x1', { token: token('u-coord'), body: {
+      name, languages: { ps: 'certified' }, gender: 'female', modalities: ['phone', 'video', 'onsite'] } });
+    assert.equal(put.status, 200, put.text);
+    const x1 = await env.connect(ctl('token', 'issue', 'interpreter', 'i-x1').trim());
+    await x1.ok({ type: 'presence.set', status: 'available' });
+    const clinic = clients['c-east'];
+    const req = await create(clinic, { language: 'ps', modality: 'video' });
+    const offer = await offerFor(x1, req.id);
+    await x1.ok({ type: 'offer.accept', offer: offer.id });
+    await clinic.ok({ type: 'session.start', request: req.id });
+    await x1.ok({ type: 'session.end', request: req.id });
+    await clients.coord.ok({ type: 'session.correct', request: req.id, started_at: at('2026-06-10T10:00:00+03:00'),
+      ended_at: at('2026-06-10T10:20:00+03:00'), reason: 'log' });
+    const comment = 'Late, "sorry" 100%25\nnext, time';
+    await clinic.ok({ type: 'session.feedback', request: req.id, rating: 2, comment });
+    await x1.ok({ type: 'session.feedback', request: req.id, comment: '%0A,' });
+    await x1.ok({ type: 'presence.set', status: 'away' });
+    ids.x1 = req.id;
+
+    const recs = Object.values(await allRecords());
+    const sessions = await table('sessions', YEAR, 'sessions');
+    const counted = recs.filter((r) => r.rep_day).sort(byTime('started_at'));
+    assert.deepEqual(sessions.rows, counted.map(sessionRow));
+    assert.equal(sessions.total.seconds, counted.reduce((a, r) => a + Number(r.rep_s), 0));
+    const requests = await table('requests', `from=${localDay(Date.now(), -1)}&to=${localDay(Date.now(), 1)}`, 'requests');
+    assert.deepEqual(requests.rows, recs.filter((r) => r.rep_cday).sort(byTime('created_at')).map(requestRow));
+    const row = sessions.rows.find((r) => r.request === req.id);
+    assert.deepEqual([row.interpreter_name, row.started_at, row.seconds, row.rating], [name, '2026-06-10T10:00:00+03:00', 1200, 2]);
+    const fb = await table('feedback', `${YEAR}&interpreter=i-x1`, 'comments');
+    assert.deepEqual(fb.rows.map((r) => [r.interpreter_name, r.clinic_comment, r.interpreter_note]), [[name, comment, '%0A,']]);
+    await checkFeedback('with i-x1');
+
+    const csv = await report('sessions', `${YEAR}&interpreter=i-x1&format=csv`);
+    const lines = csv.text.split('\r\n');
+    assert.equal(lines.length, 4, csv.text); // header, the session, TOTAL, and the empty string after the last CRLF
+    assert.ok(lines[1].includes(',"Zoë, ""Z"" 100%\nÜnal",'), lines[1]);
+    assert.equal(ctl('report', 'sessions', '--from', '2025-12-01', '--to', '2026-12-31', '--interpreter', 'i-x1', '--csv'), csv.text);
+    const all = await report('requests', `from=${localDay(Date.now(), -1)}&to=${localDay(Date.now(), 1)}&format=csv`);
+    assert.ok(!all.text.includes('patient left'), 'no canceller words in the export');
+  });
+
+  it('rebuild: indexes missing (data written before them) are rebuilt by a report, by dragomanctl and at start', T(90), async () => {
+    const queries = [['feedback', `${YEAR}`], ['feedback', `${YEAR}&by=institution&language=ar`],
+      ['feedback', `${YEAR}&interpreter=i-x1&table=comments&format=csv`], ['sessions', YEAR],
+      ['sessions', `${YEAR}&format=csv`], ['requests', `from=${localDay(Date.now(), -1)}&to=${localDay(Date.now(), 1)}`]];
+    const snapshot = [];
+    for (const [kind, q] of queries) snapshot.push((await report(kind, q)).text);
+    const same = async (what) => {
+      for (let i = 0; i < queries.length; i++) {
+        const r = await report(...queries[i]);
+        assert.equal(r.status, 200, r.text);
+        assert.equal(r.text, snapshot[i], `${what}: ${queries[i].join('?')}`);
+      }
+    };
+    const s3day = (await env.redis.hgetall(`dm:r:${ids.s3}`)).rep_day;
+    // As a Redis written before these indexes: none of them, no version, no
+    // request marked, and the day sets of the first version still there.
+    const drop = async () => {
+      for (const pat of ['dm:rep:fb:*', 'dm:rep:fbc:*', 'dm:rep:xs:*', 'dm:rep:xr:*']) {
+        for (const key of await env.redis.cmd('KEYS', pat)) await env.redis.cmd('DEL', key);
+      }
+      await env.redis.cmd('DEL', 'dm:rep:v');
+      for (const key of await env.redis.cmd('KEYS', 'dm:r:*')) {
+        if (key.split(':').length === 3) await env.redis.cmd('HDEL', key, 'rep_x');
+      }
+      await env.redis.cmd('SADD', `dm:rep:ss:${s3day}`, ids.s3);
+      assert.equal(await env.redis.cmd('EXISTS', `dm:rep:xs:${s3day}`), 0);
+    };
+    const rebuilt = async () => {
+      assert.equal(await env.redis.cmd('GET', 'dm:rep:v'), '2');
+      assert.equal(await env.redis.cmd('EXISTS', `dm:rep:ss:${s3day}`), 0, 'the old day set is gone');
+      assert.equal(await env.redis.cmd('HGET', `dm:r:${ids.s3}`, 'rep_x'), '1');
+      assert.equal(await env.redis.cmd('SCARD', 'dm:rep:grown'), 0, 'the day strings were written whole');
+    };
+
+    await drop();
+    await same('rebuilt by the first report');
+    await rebuilt();
+
+    await drop();
+    const json = JSON.parse(ctl('report', 'feedback', '--from', '2025-12-01', '--to', '2026-12-31', '--json'));
+    await rebuilt();
+    assert.deepEqual(json, JSON.parse(snapshot[0]));
+    await same('rebuilt by dragomanctl');
+
+    // The server rebuilds them itself soon after it starts, before any report.
+    await drop();
+    await env.closeClients();
+    await env.server.restart();
+    await waitFor(async () => (await env.redis.cmd('GET', 'dm:rep:v')) === '2', { timeout: 20000, what: 'the rebuild at start' });
+    await rebuilt();
+    await same('rebuilt at start');
   });
 });

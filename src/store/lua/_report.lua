@@ -74,7 +74,7 @@ local REP_HOUR_DIMS = {'all', 'language', 'clinic', 'interpreter', 'modality', '
 
 -- Counts (sign 1) or uncounts (sign -1) an ended session in the hours of a
 -- day, one hash per dimension so a report reads only the one it groups by.
-local function rep_hours(rid, h, day, secs, sign)
+local function rep_hours(h, day, secs, sign)
   local amount = sign > 0 and secs or 0 - secs -- never -0, which Redis refuses as an integer
   for _, dim in ipairs(REP_HOUR_DIMS) do
     local key, f = RP .. 'h:' .. day .. ':' .. dim, rep_val(h, dim) .. ':'
@@ -82,7 +82,6 @@ local function rep_hours(rid, h, day, secs, sign)
     redis.call('HINCRBY', key, f .. 's', amount)
     if h.corrected == '1' then redis.call('HINCRBY', key, f .. 'c', sign) end
   end
-  redis.call(sign > 0 and 'SADD' or 'SREM', RP .. 'ss:' .. day, rid)
 end
 
 -- A session counts whole, in whole seconds (rounded), on the local day it started.
@@ -92,9 +91,179 @@ local function rep_count_session(rid, z)
   local start = tonumber(h.started_at)
   local secs = math.floor((tonumber(h.ended_at) - start + 500) / 1000)
   local day = rep_day(z, start)
-  rep_hours(rid, h, day, secs, 1)
+  rep_hours(h, day, secs, 1)
   redis.call('HSET', rk, 'rep_day', day, 'rep_s', secs)
+  h.rep_day, h.rep_s = day, tostring(secs)
   return h
+end
+
+-- ---- Indexes of single requests (index version REP_VERSION) ----
+-- Per local day, one string each of lines (each line starts with "\n"): the
+-- feedback figures per language, institution and interpreter ("fb:DAY", the
+-- day a session counts in), the sessions with a comment or note ("fbc:DAY"),
+-- and the rows of the raw exports ("xs:DAY" sessions by start day, "xr:DAY"
+-- closed requests by creation day). So a report reads a string or two per
+-- day, never every request. A request in them carries rep_x;
+-- report_rebuild.lua adds those closed before these indexes existed.
+local REP_VERSION = '2'
+
+-- The line of a day string that starts with head: where its "\n" and its
+-- last byte are, or nil.
+local function rep_line(s, head)
+  local i = string.find(s, '\n' .. head, 1, true)
+  if not i then return nil end
+  local j = string.find(s, '\n', i + 1, true)
+  return i, (j or #s + 1) - 1
+end
+
+-- Adds line to the day string at key, after removing the line that starts
+-- with head (when given: the string is read and written whole). A plain add
+-- is an APPEND, which leaves the string room to grow (up to as much again as
+-- it holds): the key is noted in rep:grown until rep_compact gives that back.
+local function rep_line_put(key, line, head)
+  if not head then
+    redis.call('APPEND', key, line)
+    redis.call('SADD', RP .. 'grown', key)
+    return
+  end
+  local s = redis.call('GET', key) or ''
+  local i, j = rep_line(s, head)
+  if i then s = string.sub(s, 1, i - 1) .. string.sub(s, j + 1) end
+  redis.call('SET', key, s .. line)
+end
+
+-- Writes up to n grown day strings whole, so they take only their length
+-- (the clock does this hourly, report_rebuild.lua when it is done).
+-- Returns how many remain.
+local function rep_compact(n)
+  for _, key in ipairs(redis.call('SPOP', RP .. 'grown', n)) do
+    local s = redis.call('GET', key)
+    if s then redis.call('SET', key, s) end
+  end
+  return redis.call('SCARD', RP .. 'grown')
+end
+
+-- Removes the line that starts with head from the day string at key.
+local function rep_line_del(key, head)
+  local s = redis.call('GET', key)
+  local i, j = rep_line(s or '', head)
+  if not i then return end
+  if i == 1 and j == #s then
+    redis.call('DEL', key)
+  else
+    redis.call('SET', key, string.sub(s, 1, i - 1) .. string.sub(s, j + 1))
+  end
+end
+
+-- The feedback figures of one counted session: sessions, rated, sum of
+-- ratings, ratings 1..5, with a clinic comment, with an interpreter note
+-- (text that the retention purge removed still counts: had_*).
+local function rep_fb_figures(h)
+  local f = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+  local r = tonumber(string.match(h.rating or '', '^%s*[+-]?%d+') or '')
+  if r and r >= 1 and r <= 5 then f[2], f[3], f[3 + r] = 1, r, 1 end
+  if (h.clinic_comment or '') ~= '' or h.had_clinic_comment == '1' then f[9] = 1 end
+  if (h.interp_note or '') ~= '' or h.had_interp_note == '1' then f[10] = 1 end
+  return f
+end
+
+-- Values in a row are joined by ","; these three bytes are %-escaped.
+local REP_ESC = {['%'] = '%25', [','] = '%2C', ['\n'] = '%0A'}
+
+-- Times in rows: the first (what the rows are ordered by) in milliseconds,
+-- the others in whole seconds (the exports print seconds).
+local REP_TIMES = {created_at = true, first_offer_at = true, accepted_at = true, started_at = true,
+  ended_at = true, closed_at = true, orig_started_at = true, orig_ended_at = true}
+
+-- A row: "\n" and the values of fields joined by ",". A canceller is only their
+-- role and a reason only an unfilled one's code, so no free text reaches the
+-- exports. src/report/records.c reads the fields in this order.
+local function rep_row(h, fields)
+  local out = {}
+  for k, f in ipairs(fields) do
+    local v = h[f] or ''
+    if k > 2 and REP_TIMES[f] and tonumber(v) then
+      v = string.format('%d', math.floor(tonumber(v) / 1000))
+    elseif f == 'cancelled_by' then
+      v = string.match(v, '^[^:]*')
+    elseif f == 'reason' and h.state ~= 'unfilled' then
+      v = ''
+    end
+    out[k] = (string.gsub(v, '[%%,\n]', REP_ESC))
+  end
+  return '\n' .. table.concat(out, ',')
+end
+
+local REP_XS = {'id', 'started_at', 'language', 'clinic', 'interpreter', 'clinic_name', 'interp_name',
+  'created_at', 'first_offer_at', 'accepted_at', 'ended_at', 'rep_s', 'modality', 'urgency', 'specialty',
+  'corrected', 'orig_started_at', 'orig_ended_at', 'rating', 'asked', 'escalated'}
+local REP_XR = {'id', 'created_at', 'language', 'clinic', 'interpreter', 'clinic_name', 'interp_name', 'state',
+  'modality', 'urgency', 'specialty', 'first_offer_at', 'accepted_at', 'started_at', 'ended_at', 'closed_at',
+  'cancelled_by', 'cancel_stage', 'reason', 'escalated', 'asked'}
+local REP_FBC = {'id', 'started_at', 'language', 'clinic', 'interpreter', 'clinic_name', 'interp_name', 'rating',
+  'clinic_comment', 'interp_note'}
+
+-- Counts (sign 1) or uncounts (-1) a session's feedback on the day it counts
+-- in (h.rep_day): a line "LANGUAGE CLINIC INTERPRETER n r sum s1 .. s5 cm nt"
+-- per combination ("-" for none), gone when its count is 0; and lists (or
+-- unlists) its comment and note while their text exists.
+local function rep_fb(rid, h, sign)
+  local day, f = h.rep_day, rep_fb_figures(h)
+  local key = RP .. 'fb:' .. day
+  local head = rep_val(h, 'language') .. ' ' .. rep_val(h, 'clinic') .. ' ' .. rep_val(h, 'interpreter') .. ' '
+  local s = redis.call('GET', key) or ''
+  local i, j = rep_line(s, head)
+  local v = {}
+  if i then
+    for x in string.gmatch(string.sub(s, i + #head + 1, j), '%-?%d+') do v[#v + 1] = tonumber(x) end
+  end
+  for k = 1, 10 do v[k] = string.format('%d', (v[k] or 0) + sign * f[k]) end
+  local line = tonumber(v[1]) > 0 and '\n' .. head .. table.concat(v, ' ') or ''
+  if i then
+    s = string.sub(s, 1, i - 1) .. line .. string.sub(s, j + 1)
+  else
+    s = s .. line
+  end
+  if s == '' then redis.call('DEL', key) else redis.call('SET', key, s) end
+  local ck = RP .. 'fbc:' .. day
+  if sign < 0 then
+    rep_line_del(ck, rid .. ',')
+  elseif (h.clinic_comment or '') ~= '' or (h.interp_note or '') ~= '' then
+    rep_line_put(ck, rep_row(h, REP_FBC))
+  end
+end
+
+-- Puts a request into the indexes: a counted session (rep_day) into the
+-- feedback and the session export, which must not hold it (rep_unindex_session
+-- takes it out first); a closed request (rep_cday) into the request export,
+-- where its row is added (how nil), replaced ("replace") or kept ("keep").
+local function rep_index(rid, h, how)
+  if h.rep_day then
+    rep_fb(rid, h, 1)
+    rep_line_put(RP .. 'xs:' .. h.rep_day, rep_row(h, REP_XS))
+  end
+  if h.rep_cday and not (how == 'keep' and h.rep_x) then
+    rep_line_put(RP .. 'xr:' .. h.rep_cday, rep_row(h, REP_XR), how == 'replace' and h.rep_x and rid .. ',' or nil)
+  end
+  if not h.rep_x then redis.call('HSET', P .. 'r:' .. rid, 'rep_x', 1) end
+  h.rep_x = '1'
+end
+
+-- Takes a counted session out of the feedback and the session export (when
+-- it is in them), before its figures or its day change.
+local function rep_unindex_session(rid, h)
+  if not (h.rep_x and h.rep_day) then return end
+  rep_fb(rid, h, -1)
+  rep_line_del(RP .. 'xs:' .. h.rep_day, rid .. ',')
+end
+
+-- feedback.lua: a rating, comment or note changed the figures of a session
+-- (before: its hash before the change).
+local function rep_feedback(rid, before)
+  local h = hgetall(P .. 'r:' .. rid)
+  if not h.rep_day then return end
+  rep_unindex_session(rid, before)
+  rep_index(rid, h, 'keep')
 end
 
 local REP_SPEED = {{'offer', 'first_offer_at'}, {'accept', 'accepted_at'}, {'start', 'started_at'}}
@@ -139,9 +308,10 @@ local function rep_closed(rid, z)
   redis.call('HINCRBY', RP .. 'p:' .. day, pf .. 'req', 1)
   if h.state == 'unfilled' then redis.call('HINCRBY', RP .. 'p:' .. day, pf .. 'unf', 1) end
   if h.urgency == 'now' then rep_speed(h, day) end
-  redis.call('SADD', RP .. 'rq:' .. day, rid)
   redis.call('ZADD', RP .. 'closed', tonumber(h.closed_at or NOW), rid)
   redis.call('HSET', rk, 'rep_cday', day)
+  h.rep_cday = day
+  rep_index(rid, h)
 end
 
 -- session.lua: an ended session counts in the hours and closes its request.
@@ -153,8 +323,10 @@ end
 -- correct.lua: the minutes move from the old start day to the new one, and
 -- the time to start of an urgent request follows the corrected start.
 local function rep_session_corrected(rid, before, z)
-  if before.rep_day then rep_hours(rid, before, before.rep_day, tonumber(before.rep_s), -1) end
+  if before.rep_day then rep_hours(before, before.rep_day, tonumber(before.rep_s), -1) end
+  rep_unindex_session(rid, before)
   local h = rep_count_session(rid, z)
+  rep_index(rid, h, 'replace')
   if not before.rep_cday or before.urgency ~= 'now' then return end
   local created = tonumber(before.created_at)
   for _, dim in ipairs(REP_SPEED_DIMS) do

@@ -18,4 +18,5 @@ else
   if comment ~= '' then redis.call('HSET', rk, 'interp_note', comment) end
 end
 redis.call('HSET', rk, 'feedback_at', NOW)
+rep_feedback(rid, rh)
 return {redis.call('HGETALL', rk)}

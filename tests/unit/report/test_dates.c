@@ -152,6 +152,49 @@ static void helsinki_edges(void **state)
     assert_string_equal(iso, "2026-01-01T08:30:00-03:30");
 }
 
+/* The times of a year of exports come from a cache of hourly offsets: they
+ * must be exactly what localtime_r says, in zones with half-hour offsets and
+ * half-hour DST shifts, on the hours of a change, before 1970 (offsets in
+ * seconds), and when TZ changes between calls. */
+static void reference_iso(int64_t ms, char out[32])
+{
+    time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    long off = tm.tm_gmtoff / 60;
+    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 32 - n, "%c%02ld:%02ld", off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
+}
+
+static void iso_times_match_libc(void **state)
+{
+    (void)state;
+    static const char *const zones[] = {"Europe/Helsinki", "Australia/Lord_Howe", "Asia/Kathmandu",
+                                        "America/St_Johns", "UTC", "Europe/Helsinki", "Pacific/Chatham"};
+    char got[32], want[32];
+    for (size_t z = 0; z < sizeof zones / sizeof *zones; z++) {
+        use_zone(zones[z]);
+        /* Every 7,919 s (not a divisor of an hour) over three years, and around every change of 2026. */
+        for (int64_t ms = utc_ms(2025, 1, 1, 0, 0); ms < utc_ms(2028, 1, 1, 0, 0); ms += 7919000 + 1) {
+            dm_report_iso_time(ms, got);
+            reference_iso(ms, want);
+            assert_string_equal(got, want);
+        }
+        for (int64_t ms = utc_ms(2026, 1, 1, 0, 0); ms < utc_ms(2027, 1, 1, 0, 0); ms += 3600000) {
+            for (int64_t d = -1000; d <= 1000; d += 1000) {
+                dm_report_iso_time(ms + d, got);
+                reference_iso(ms + d, want);
+                assert_string_equal(got, want);
+            }
+        }
+        for (int64_t ms = -2500000000000; ms < 0; ms += 86400000LL * 97 + 12345) {
+            dm_report_iso_time(ms, got);
+            reference_iso(ms, want);
+            assert_string_equal(got, want);
+        }
+    }
+}
+
 static void no_zone_is_utc(void **state)
 {
     (void)state;
@@ -167,6 +210,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(civil_round_trip), cmocka_unit_test(parse_dates), cmocka_unit_test(iso_weeks),
         cmocka_unit_test(zones),            cmocka_unit_test(helsinki_edges), cmocka_unit_test(no_zone_is_utc),
+        cmocka_unit_test(iso_times_match_libc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
