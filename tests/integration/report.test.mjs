@@ -32,6 +32,7 @@ const PLAN = {
 const YEAR = 'from=2025-12-01&to=2026-12-31';
 
 const ids = {};
+let declinedOffer; // an offer declined with a reason: free text for the purge
 let clients;
 
 function localDay(ms, offsetDays = 0) {
@@ -108,6 +109,7 @@ async function buildScenario() {
   const u3 = await create(clients['c-east'], { language: 'fr' });
   const o3 = await offerFor(clients['i-f1'], u2.id);
   await clients['i-f1'].ok({ type: 'offer.decline', offer: o3.id, reason: 'busy' });
+  declinedOffer = o3.id;
   await clients['i-r1'].next('offer.withdrawn', (m) => m.request === u3.id && m.reason === 'expired', 15000);
   for (const u of [u1, u2, u3]) {
     await clients.coord.next('alert', (m) => m.kind === 'unfilled' && m.request.id === u.id, 20000);
@@ -479,7 +481,10 @@ describe('reports', () => {
   it('retention: the purge removes free text and keeps every count', T(), async () => {
     const before = await report('feedback', YEAR);
     const hoursBefore = await report('hours', `${YEAR}&by=language`);
+    assert.equal(await env.redis.cmd('HGET', `dm:o:${declinedOffer}`, 'reason'), 'busy');
     assert.match(ctl('report', 'purge', '--days', '0'), /^11 requests purged\n$/);
+    assert.equal(await env.redis.cmd('HGET', `dm:o:${declinedOffer}`, 'reason'), null, 'a decline\'s words are free text');
+    assert.equal(await env.redis.cmd('HGET', `dm:o:${declinedOffer}`, 'state'), 'declined');
     const s3 = await env.redis.hgetall(`dm:r:${ids.s3}`);
     assert.equal(s3.clinic_comment, undefined);
     assert.equal(s3.interp_note, undefined);

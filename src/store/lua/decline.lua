@@ -9,5 +9,7 @@ if o.state ~= 'pending' then return fail('conflict', 'offer ' .. oid .. ' is ' .
 redis.call('SADD', P .. 'r:' .. o.request .. ':ex', iid)
 redis.call('HINCRBY', P .. 'i:' .. iid, 'declines', 1)
 offer_close(oid, 'declined', reason, grace)
+-- The interpreter's words are free text: the retention purge finds them here.
+if reason ~= '' then redis.call('SADD', P .. 'r:' .. o.request .. ':declined', oid) end
 rep_event(iid, 'declined', rep_zone(ARGV[5]))
 return {redis.call('HGETALL', P .. 'r:' .. o.request)}

@@ -1,6 +1,6 @@
 -- Retention: removes the free text of requests closed more than the given
 -- number of days ago (notes, locations, feedback comments, the canceller's
--- and the coordinator's words, the call's chat), keeping every count: a removed comment or
+-- and the coordinator's words, declines' reasons, the call's chat), keeping every count: a removed comment or
 -- note leaves had_clinic_comment/had_interp_note, which the feedback report
 -- counts (its figures do not change), and leaves the list of comments
 -- (rep:fbc). ARGV: retention days, at most how many requests.
@@ -16,6 +16,8 @@ for _, rid in ipairs(ids) do
   redis.call('HDEL', rk, 'note', 'location', 'clinic_comment', 'interp_note', 'release_reason', 'assign_reason')
   if h[3] == 'cancelled' then redis.call('HDEL', rk, 'reason') end
   redis.call('DEL', rk .. ':chat')
+  for _, oid in ipairs(redis.call('SMEMBERS', rk .. ':declined')) do redis.call('HDEL', P .. 'o:' .. oid, 'reason') end
+  redis.call('DEL', rk .. ':declined')
   redis.call('HSET', rk, 'purged_at', NOW)
   redis.call('ZREM', RP .. 'closed', rid)
 end
