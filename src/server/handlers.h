@@ -32,6 +32,10 @@ void dm_handle_accept(dm_hctx *h, const dm_msg *msg);
 void dm_handle_decline(dm_hctx *h, const dm_msg *msg);
 void dm_handle_release(dm_hctx *h, const dm_msg *msg);
 void dm_handle_eta(dm_hctx *h, const dm_msg *msg);
+/* A session started or ended (by a message or by its call): the request's new
+ * state to everyone concerned, the counters, and other work for an
+ * interpreter it freed (freed may be NULL or ""). */
+void dm_session_changed(dm_server *srv, const struct redisReply *request, const char *freed);
 void dm_handle_session(dm_hctx *h, const dm_msg *msg);
 void dm_handle_feedback(dm_hctx *h, const dm_msg *msg);
 void dm_handle_correct(dm_hctx *h, const dm_msg *msg);

@@ -154,21 +154,6 @@ static void push_peer(dm_server *srv, const char *rid, const char *event, const 
     push_rows(srv, others, dm_proto_push("call.peer", body));
 }
 
-/* A session the call started or ended: the request's new state to everyone
- * concerned, and other work for an interpreter it freed. */
-static void session_changed(dm_server *srv, const redisReply *request, const char *freed)
-{
-    if (request->type != REDIS_REPLY_ARRAY || request->elements == 0)
-        return;
-    if (strcmp(dm_view_field(request, "state"), "ended") == 0)
-        srv->counters.sessions_ended++;
-    else
-        srv->counters.sessions_started++;
-    dm_push_request(srv, request);
-    if (freed && freed[0])
-        dm_match_interpreter(srv, freed);
-}
-
 static const char *media_of(const char *modality)
 {
     return strcmp(modality, "video") == 0 ? "video" : strcmp(modality, "phone") == 0 ? "audio" : "none";
@@ -302,7 +287,7 @@ static void on_state(void *ud, redisReply *reply)
     dm_server *srv = c->h.srv;
     push_peer(srv, c->rid, "state", reply->element[0], reply->element[1], NULL);
     bool started = reply->element[2]->elements > 0;
-    session_changed(srv, reply->element[2], NULL);
+    dm_session_changed(srv, reply->element[2], NULL);
     if (c->h.to.conn) {
         cJSON *data = cJSON_CreateObject();
         cJSON_AddBoolToObject(data, "started", started);
@@ -362,7 +347,7 @@ static void on_left(void *ud, redisReply *reply)
     dm_server *srv = c->h.srv;
     conn_leave(srv, c->h.to.conn, c->peer);
     push_peer(srv, c->rid, "left", reply->element[0], reply->element[1], "left");
-    session_changed(srv, reply->element[2], reply->element[3]->str);
+    dm_session_changed(srv, reply->element[2], reply->element[3]->str);
     dm_server_result(srv, &c->h.to, cJSON_CreateObject());
     free(c);
 }
@@ -476,7 +461,7 @@ static void on_swept(void *ud, redisReply *reply)
         if (e->type != REDIS_REPLY_ARRAY || e->elements != 5)
             continue;
         push_peer(srv, e->element[0]->str, "left", e->element[1], e->element[2], "dropped");
-        session_changed(srv, e->element[3], e->element[4]->str);
+        dm_session_changed(srv, e->element[3], e->element[4]->str);
     }
 }
 

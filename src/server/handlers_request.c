@@ -234,23 +234,26 @@ void dm_handle_release(dm_hctx *h, const dm_msg *msg)
     dm_hctx_run(h, "release", argv, on_handed_back);
 }
 
-static void on_session(void *ud, redisReply *reply)
+void dm_session_changed(dm_server *srv, const redisReply *request, const char *freed)
 {
-    dm_hctx *h = ud;
-    if (dm_hctx_failed(h, reply))
+    if (request->type != REDIS_REPLY_ARRAY || request->elements == 0)
         return;
-    dm_server *srv = h->srv;
-    const redisReply *request = reply->element[0];
-    const char *freed = reply->element[1]->str;
-    bool ended = strcmp(dm_view_field(request, "state"), "ended") == 0;
-    if (ended)
+    if (strcmp(dm_view_field(request, "state"), "ended") == 0)
         srv->counters.sessions_ended++;
     else
         srv->counters.sessions_started++;
     dm_push_request(srv, request);
     if (freed && freed[0])
         dm_match_interpreter(srv, freed);
-    dm_hctx_reply_request(h, request);
+}
+
+static void on_session(void *ud, redisReply *reply)
+{
+    dm_hctx *h = ud;
+    if (dm_hctx_failed(h, reply))
+        return;
+    dm_session_changed(h->srv, reply->element[0], reply->element[1]->str);
+    dm_hctx_reply_request(h, reply->element[0]);
 }
 
 void dm_handle_session(dm_hctx *h, const dm_msg *msg)
