@@ -55,6 +55,73 @@ function stunAnswers(port) {
   });
 }
 
+// One TURN Allocate over UDP with long-term credentials (RFC 5766 / 5389): the
+// first try is answered 401 with a realm and nonce, the second carries
+// USERNAME, REALM, NONCE and MESSAGE-INTEGRITY. Resolves to the final response's
+// class and error code: {ok: true} or {ok: false, code}.
+function turnAllocate(port, username, password) {
+  const attr = (type, value) => {
+    const pad = (4 - (value.length % 4)) % 4;
+    const head = Buffer.alloc(4);
+    head.writeUInt16BE(type, 0);
+    head.writeUInt16BE(value.length, 2);
+    return Buffer.concat([head, value, Buffer.alloc(pad)]);
+  };
+  const message = (attrs, integrityKey) => {
+    const head = Buffer.alloc(20);
+    head.writeUInt16BE(0x0003, 0); // Allocate request
+    head.writeUInt32BE(0x2112a442, 4);
+    crypto.randomFillSync(head, 8, 12);
+    let body = Buffer.concat(attrs);
+    if (integrityKey) {
+      head.writeUInt16BE(body.length + 24, 2); // the length counts MESSAGE-INTEGRITY itself
+      const mac = crypto.createHmac('sha1', integrityKey).update(Buffer.concat([head, body])).digest();
+      body = Buffer.concat([body, attr(0x0008, mac)]);
+    }
+    head.writeUInt16BE(body.length, 2);
+    return Buffer.concat([head, body]);
+  };
+  const parse = (m) => {
+    const out = { cls: m.readUInt16BE(0) & 0x0110, attrs: new Map() };
+    for (let i = 20; i + 4 <= m.length;) {
+      const type = m.readUInt16BE(i), len = m.readUInt16BE(i + 2);
+      out.attrs.set(type, m.subarray(i + 4, i + 4 + len));
+      i += 4 + len + ((4 - (len % 4)) % 4);
+    }
+    const err = out.attrs.get(0x0009);
+    out.code = err ? err[2] * 100 + err[3] : 0;
+    return out;
+  };
+  const transport = attr(0x0019, Buffer.from([17, 0, 0, 0]));
+  return new Promise((resolve, reject) => {
+    const sock = dgram.createSocket('udp4');
+    const timer = setTimeout(() => { sock.close(); reject(new Error('no TURN answer')); }, 3000);
+    let tries = 0;
+    sock.on('message', (m) => {
+      const r = parse(m);
+      if (r.cls === 0x0100) { // success response
+        clearTimeout(timer);
+        sock.close();
+        resolve({ ok: true });
+        return;
+      }
+      if (tries === 1 && r.code === 401) {
+        tries++;
+        const realm = r.attrs.get(0x0014), nonce = r.attrs.get(0x0015);
+        const key = crypto.createHash('md5').update(`${username}:${realm}:${password}`).digest();
+        sock.send(message([transport, attr(0x0006, Buffer.from(username)), attr(0x0014, realm), attr(0x0015, nonce)], key),
+          port, '127.0.0.1');
+        return;
+      }
+      clearTimeout(timer);
+      sock.close();
+      resolve({ ok: false, code: r.code });
+    });
+    tries = 1;
+    sock.send(message([transport]), port, '127.0.0.1');
+  });
+}
+
 if (!coturnInstalled()) {
   test('calls through a TURN relay', { skip: `no coturn (${TURNSERVER}) and apt-get install -y coturn failed` }, () => {});
 } else {
@@ -182,6 +249,25 @@ if (!coturnInstalled()) {
       p.assertClean();
       await p.closeAll();
     }
+  });
+
+  test('coturn allocates with the credentials dragomand mints, and refuses them expired', T(60), async () => {
+    const clinic = await env.clinic('c-north');
+    const interp = await env.interpreter('i-a3');
+    const { request } = await clinic.ok({ type: 'request.create', language: 'ar', modality: 'video', urgency: 'now',
+      duration_min: 20, idempotency_key: `turn-${Date.now()}` });
+    const offer = (await interp.next('offer', (m) => m.offer.request === request.id)).offer;
+    await interp.ok({ type: 'offer.accept', offer: offer.id });
+    const { call } = await interp.ok({ type: 'call.join', request: request.id });
+    const minted = call.ice_servers.find((e) => e.username);
+    assert.ok(minted, `TURN credentials in ${JSON.stringify(call.ice_servers)}`);
+    assert.deepEqual(await turnAllocate(turnPort, minted.username, minted.credential), { ok: true });
+    // The same scheme with an expiry an hour ago: coturn refuses it.
+    const expired = `${Math.floor(Date.now() / 1000) - 3600}:${request.id}`;
+    const password = crypto.createHmac('sha1', SECRET).update(expired).digest('base64');
+    assert.deepEqual(await turnAllocate(turnPort, expired, password), { ok: false, code: 401 });
+    assert.deepEqual(await turnAllocate(turnPort, minted.username, `${minted.credential}x`), { ok: false, code: 401 });
+    await interp.ok({ type: 'call.leave', request: request.id });
   });
 
   test('credentials minted with the wrong secret: the relay-only call fails', T(120), async () => {
