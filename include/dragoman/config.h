@@ -23,6 +23,7 @@ typedef struct dm_config {
     int escalate_after_s;     /* escalate_after: seconds without acceptance, default 120 */
     int unfilled_after_s;     /* unfilled_after: seconds before giving up, default 900; > escalate_after */
     int scheduled_lead_s;     /* scheduled_lead: seconds before a scheduled start that offering begins, default 1800 */
+    int max_backlog;          /* max_backlog: scripts waiting on Redis above which new requests are refused as busy, 0 = never, default 1000 */
     int match_scan;           /* match_scan: free interpreters read per match, 8..10000, default 256 */
     size_t max_message;       /* max_message: bytes per WebSocket message / HTTP body, 1024..1048576, default 65536 */
     char timezone[64];        /* timezone: the deployment's zone for reports, e.g. Europe/Helsinki; default UTC */

@@ -55,6 +55,8 @@ bool dm_store_run(dm_store *s, const char *script, int argc, const char **argv, 
 /* The same with a NULL-terminated argv of C strings (at most DM_STORE_MAX_ARGS). */
 #define DM_STORE_MAX_ARGS 64
 bool dm_store_runv(dm_store *s, const char *script, const char *const *argv, dm_store_cb cb, void *ud);
+/* Scripts sent and not yet answered: how far Redis is behind. */
+size_t dm_store_inflight(const dm_store *s);
 /* Publishes on the event channel; false when Redis is unreachable. */
 bool dm_store_publish(dm_store *s, const char *data, size_t len);
 /* Splits a script error "code: message" into its parts; false when reply is no error. */

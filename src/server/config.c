@@ -70,6 +70,9 @@ static const setting settings[] = {
      "how long before a scheduled start its request is offered (0..604800)"},
     {"match_scan", KIND_INT, FIELD(match_scan), 8, 10000, NULL, "256", "N",
      "free interpreters read per match attempt (8..10000)"},
+    {"max_backlog", KIND_INT, FIELD(max_backlog), 0, 1000000, NULL, "1000", "N",
+     "scripts waiting on Redis above which new requests are refused as busy, so that accepted ones keep "
+     "their pace; 0 = never (0..1000000)"},
     {"max_message", KIND_SIZE, FIELD(max_message), 1024, 1048576, NULL, "65536", "BYTES",
      "largest WebSocket message or HTTP body (1024..1048576)"},
     {"timezone", KIND_STR, FIELD(timezone), 0, 0, check_timezone, "UTC", "ZONE",

@@ -38,8 +38,24 @@ static void on_created(void *ud, redisReply *reply)
     dm_match_request(srv, rid);
 }
 
+/* Redis far behind: a new request would only wait behind the others, so the
+ * clinic is told at once instead (its idempotency key makes the retry safe),
+ * and the work already accepted keeps its pace. */
+static bool overloaded(dm_hctx *h)
+{
+    size_t limit = (size_t)h->srv->cfg->max_backlog;
+    if (!limit || dm_store_inflight(h->srv->store) < limit)
+        return false;
+    h->srv->counters.requests_shed++;
+    dm_server_error(h->srv, &h->to, DM_ERR_UNAVAILABLE, "the service is overloaded; nothing was done, try again in a few seconds");
+    free(h);
+    return true;
+}
+
 void dm_handle_create(dm_hctx *h, const dm_msg *msg)
 {
+    if (overloaded(h))
+        return;
     const dm_request_spec *r = &msg->u.create;
     dm_num esc = dm_num_of((long long)h->srv->cfg->escalate_after_s * 1000);
     dm_num lead = dm_num_of((long long)h->srv->cfg->scheduled_lead_s * 1000);

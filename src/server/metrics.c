@@ -89,6 +89,8 @@ char *dm_metrics_text(dm_server *srv, const redisReply *stats)
     counter(&b, "requests_created_total", "Requests created.", "", c->requests_created);
     counter(&b, "requests_cancelled_total", "Requests cancelled.", "", c->requests_cancelled);
     counter(&b, "requests_unfilled_total", "Requests given up as unfilled.", "", c->requests_unfilled);
+    counter(&b, "requests_shed_total", "New requests refused as busy: Redis was max_backlog scripts behind.", "",
+            c->requests_shed);
     counter(&b, "requests_escalated_total", "Requests escalated to coordinators.", "", c->requests_escalated);
     put(&b, "# HELP dragoman_offers_total Offers by outcome.\n# TYPE dragoman_offers_total counter\n");
     const char *outcomes[] = {"sent", "accepted", "declined", "expired", "withdrawn"};

@@ -50,6 +50,7 @@ typedef struct dm_conns dm_conns;
 typedef struct dm_counters {
     uint64_t requests_created, offers_sent, offers_accepted, offers_declined, offers_expired, offers_withdrawn;
     uint64_t sessions_started, sessions_ended, requests_cancelled, requests_unfilled, requests_escalated;
+    uint64_t requests_shed; /* refused as busy (max_backlog) */
     uint64_t accept_ms_buckets[10]; /* time from request creation to accept */
     double accept_ms_sum;
     uint64_t ws_messages, ws_errors;

@@ -50,6 +50,7 @@ struct dm_store {
     int nscripts;
     uint64_t rtt_counts[DM_STORE_NBUCKETS];
     double rtt_sum_us;
+    size_t inflight; /* scripts sent and not yet answered */
 };
 
 typedef struct call {
@@ -199,8 +200,14 @@ static void on_call_reply(redisAsyncContext *ac, void *r, void *priv)
     }
     if (reply)
         record_rtt(c->store, &c->t0);
+    c->store->inflight--;
     c->cb(c->ud, reply);
     free(c);
+}
+
+size_t dm_store_inflight(const dm_store *s)
+{
+    return s->inflight;
 }
 
 bool dm_store_run(dm_store *s, const char *name, int argc, const char **argv, const size_t *lens, dm_store_cb cb,
@@ -245,6 +252,7 @@ bool dm_store_run(dm_store *s, const char *name, int argc, const char **argv, co
         free(c);
         return false;
     }
+    s->inflight++;
     return true;
 }
 
