@@ -202,10 +202,7 @@ static void on_presence(void *ud, redisReply *reply)
         cJSON_AddNumberToObject(data, "now", (double)dm_now_ms());
     else
         cJSON_AddStringToObject(data, "status", reply->element[0]->str);
-    if (h->to.conn || h->to.http)
-        dm_server_result(h->srv, &h->to, data);
-    else
-        cJSON_Delete(data);
+    dm_server_result(h->srv, &h->to, data);
     if (became_free)
         dm_match_interpreter(h->srv, h->actor.subject);
     free(h);

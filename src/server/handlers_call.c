@@ -49,17 +49,6 @@ static call_ctx *ctx_new(dm_hctx *h, const char *rid, size_t extra)
     return c;
 }
 
-/* Like dm_hctx_failed, for contexts with nobody to answer (a dropped connection). */
-static bool failed(call_ctx *c, const redisReply *reply)
-{
-    if (c->h.to.conn || c->h.to.http)
-        return dm_hctx_failed(&c->h, reply);
-    if (reply && reply->type != REDIS_REPLY_ERROR)
-        return false;
-    free(c);
-    return true;
-}
-
 static bool random_id(char prefix, char *out, size_t outlen)
 {
     unsigned char b[8];
@@ -154,11 +143,6 @@ static void push_peer(dm_server *srv, const char *rid, const char *event, const 
     push_rows(srv, others, dm_proto_push("call.peer", body));
 }
 
-static const char *media_of(const char *modality)
-{
-    return strcmp(modality, "video") == 0 ? "video" : strcmp(modality, "phone") == 0 ? "audio" : "none";
-}
-
 static cJSON *chat_array(const redisReply *entries)
 {
     cJSON *a = cJSON_CreateArray();
@@ -175,7 +159,7 @@ static cJSON *call_view(const call_ctx *c, const redisReply *r)
     cJSON *call = cJSON_CreateObject();
     cJSON_AddStringToObject(call, "request", c->rid);
     cJSON_AddStringToObject(call, "peer", c->peer);
-    cJSON_AddStringToObject(call, "media", media_of(r->element[0]->str ? r->element[0]->str : ""));
+    cJSON_AddStringToObject(call, "media", r->element[0]->str ? r->element[0]->str : "none");
     cJSON *peers = cJSON_AddArrayToObject(call, "peers");
     for (size_t i = 0; i < r->element[1]->elements; i++)
         if (row_ok(r->element[1]->element[i]))
@@ -186,11 +170,11 @@ static cJSON *call_view(const call_ctx *c, const redisReply *r)
     return call;
 }
 
-/* {modality, others, chat, left, own row, replaced rows}: see call_join.lua. */
+/* {media, others, chat, left, own row, replaced rows}: see call_join.lua. */
 static void on_joined(void *ud, redisReply *reply)
 {
     call_ctx *c = ud;
-    if (failed(c, reply))
+    if (dm_hctx_failed(&c->h, reply))
         return;
     dm_server *srv = c->h.srv;
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 6) {
@@ -244,7 +228,7 @@ void dm_handle_call_join(dm_hctx *h, const dm_msg *msg)
 static void on_signal_target(void *ud, redisReply *reply)
 {
     call_ctx *c = ud;
-    if (failed(c, reply))
+    if (dm_hctx_failed(&c->h, reply))
         return;
     cJSON *payload = cJSON_Parse(c->payload);
     if (reply->type == REDIS_REPLY_STRING && payload) {
@@ -282,17 +266,15 @@ void dm_handle_call_signal(dm_hctx *h, const dm_msg *msg)
 static void on_state(void *ud, redisReply *reply)
 {
     call_ctx *c = ud;
-    if (failed(c, reply))
+    if (dm_hctx_failed(&c->h, reply))
         return;
     dm_server *srv = c->h.srv;
     push_peer(srv, c->rid, "state", reply->element[0], reply->element[1], NULL);
     bool started = reply->element[2]->elements > 0;
     dm_session_changed(srv, reply->element[2], NULL);
-    if (c->h.to.conn) {
-        cJSON *data = cJSON_CreateObject();
-        cJSON_AddBoolToObject(data, "started", started);
-        dm_server_result(srv, &c->h.to, data);
-    }
+    cJSON *data = cJSON_CreateObject();
+    cJSON_AddBoolToObject(data, "started", started);
+    dm_server_result(srv, &c->h.to, data);
     free(c);
 }
 
@@ -342,7 +324,7 @@ void dm_call_dropped(dm_server *srv, const dm_conn *conn)
 static void on_left(void *ud, redisReply *reply)
 {
     call_ctx *c = ud;
-    if (failed(c, reply))
+    if (dm_hctx_failed(&c->h, reply))
         return;
     dm_server *srv = c->h.srv;
     conn_leave(srv, c->h.to.conn, c->peer);
@@ -372,7 +354,7 @@ void dm_handle_call_leave(dm_hctx *h, const dm_msg *msg)
 static void on_chat(void *ud, redisReply *reply)
 {
     call_ctx *c = ud;
-    if (failed(c, reply))
+    if (dm_hctx_failed(&c->h, reply))
         return;
     cJSON *body = cJSON_Parse(c->payload);
     cJSON *data = cJSON_CreateObject();
@@ -418,7 +400,7 @@ void dm_handle_call_chat(dm_hctx *h, const dm_msg *msg)
 static void on_invited(void *ud, redisReply *reply)
 {
     call_ctx *c = ud;
-    if (failed(c, reply))
+    if (dm_hctx_failed(&c->h, reply))
         return;
     char link[DM_TOKEN_MAX + 16];
     snprintf(link, sizeof link, "/call/#%s", c->payload);

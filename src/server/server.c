@@ -155,7 +155,7 @@ static void send_text(dm_server *srv, const dm_reply_to *to, int status, char *b
         return;
     if (to->http && srv->net)
         dm_net_http_reply(srv->net, to->conn, status, "application/json", body, strlen(body));
-    else if (!to->http)
+    else if (!to->http && to->conn)
         dm_server_send(srv, to->conn, body, strlen(body));
     free(body);
 }

@@ -24,7 +24,8 @@ typedef struct dm_actor {
     char name[DM_NAME_MAX + 1];
 } dm_actor;
 
-/* Where the one reply to a client's message goes. */
+/* Where the one reply to a client's message goes; nowhere when conn is 0 and
+ * not http (work the server does of itself, e.g. for a closed connection). */
 typedef struct dm_reply_to {
     uint64_t conn;
     bool http;

@@ -85,3 +85,20 @@ local function call_side_gone(rid)
   end
   return not (interp and other)
 end
+
+-- A peer (ph, already read) leaves. A started media call ends its session when
+-- this was a hang-up or left it without its interpreter or anyone else; a
+-- chat-only call (on site) ends nothing. by and why say who ended it and
+-- what the peers are told. Returns {rows of the other peers, request hash
+-- when the session ended or {}, freed interpreter or ""}.
+local function call_peer_gone(rid, pid, ph, hangup, by, why, end_states, grace, zone)
+  call_leave_peer(rid, pid)
+  local others = call_others(rid, pid)
+  local rk = P .. 'r:' .. rid
+  local rh = hgetall(rk)
+  if ph.call == 'none' or not allowed(end_states, rh.state) or not (hangup or call_side_gone(rid)) then
+    return {others, {}, ''}
+  end
+  session_end(rid, rh, by, why, grace, zone)
+  return {others, redis.call('HGETALL', rk), rh.interpreter}
+end

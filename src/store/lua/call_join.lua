@@ -4,7 +4,7 @@
 -- (it leaves its call), states a call exists in, most peers in one call.
 -- A dropped peer of the same participant (media reconnecting) is replaced at
 -- once: the phone on the bus is back.
--- Returns {modality, {row of each other peer}, {chat entry JSON...}, left, own row,
+-- Returns {media (video, audio or none), {row of each other peer}, {chat entry JSON...}, left, own row,
 -- {rows of the replaced peers}} where
 -- a row is {peer, role, name, media, audio, video, quality, target} and left is
 -- {} or {request, row of the previous peer, {rows of the peers it left}}.
@@ -37,5 +37,5 @@ redis.call('HSET', P .. 'cp:' .. pid, 'request', rid, 'role', role, 'subject', s
   'call', media, 'media', 'connecting', 'audio', '0', 'video', '0', 'joined_at', NOW)
 redis.call('SADD', ck, pid)
 redis.call('ZADD', P .. 'callseen', NOW, pid)
-return {rh.modality, call_others(rid, pid), redis.call('LRANGE', P .. 'r:' .. rid .. ':chat', 0, -1), left,
+return {media, call_others(rid, pid), redis.call('LRANGE', P .. 'r:' .. rid .. ':chat', 0, -1), left,
   call_peer_row(pid, hgetall(P .. 'cp:' .. pid)), replaced}

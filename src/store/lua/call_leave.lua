@@ -7,17 +7,7 @@
 local rid, pid, role = ARGV[1], ARGV[2], ARGV[3]
 local ph, err = call_peer(rid, pid)
 if not ph then return err end
-call_leave_peer(rid, pid)
-local others = call_others(rid, pid)
-local rk = P .. 'r:' .. rid
-local rh = hgetall(rk)
 local hangup = ARGV[4] == 'end' and (role == 'clinic' or role == 'interpreter')
-if ph.call == 'none' or not allowed(ARGV[5], rh.state) or not (hangup or call_side_gone(rid)) then
-  return {call_peer_row(pid, ph), others, {}, ''}
-end
-if hangup then
-  session_end(rid, rh, role, 'hangup', tonumber(ARGV[6]), ARGV[7])
-else
-  session_end(rid, rh, 'call', 'ended', tonumber(ARGV[6]), ARGV[7])
-end
-return {call_peer_row(pid, ph), others, redis.call('HGETALL', rk), rh.interpreter}
+local gone = call_peer_gone(rid, pid, ph, hangup, hangup and role or 'call', hangup and 'hangup' or 'ended', ARGV[5],
+  tonumber(ARGV[6]), ARGV[7])
+return {call_peer_row(pid, ph), gone[1], gone[2], gone[3]}

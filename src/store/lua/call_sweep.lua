@@ -9,16 +9,8 @@ for _, pid in ipairs(gone) do
   local ph = hgetall(P .. 'cp:' .. pid)
   redis.call('ZREM', P .. 'callseen', pid)
   if ph.request then
-    local rid = ph.request
-    call_leave_peer(rid, pid)
-    local others, ended, freed = call_others(rid, pid), {}, ''
-    local rk = P .. 'r:' .. rid
-    local rh = hgetall(rk)
-    if ph.call ~= 'none' and allowed(ARGV[2], rh.state) and call_side_gone(rid) then
-      session_end(rid, rh, 'call', 'dropped', tonumber(ARGV[3]), ARGV[4])
-      ended, freed = redis.call('HGETALL', rk), rh.interpreter
-    end
-    out[#out + 1] = {rid, call_peer_row(pid, ph), others, ended, freed}
+    local gone = call_peer_gone(ph.request, pid, ph, false, 'call', 'dropped', ARGV[2], tonumber(ARGV[3]), ARGV[4])
+    out[#out + 1] = {ph.request, call_peer_row(pid, ph), gone[1], gone[2], gone[3]}
   end
 end
 return out
