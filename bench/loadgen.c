@@ -215,7 +215,8 @@ static void add_counts(cJSON *o, const lg_counts *c)
              {"withdrawn_taken", c->withdrawn_taken}, {"withdrawn_expired", c->withdrawn_expired},
              {"withdrawn_other", c->withdrawn_other}, {"starts", c->starts}, {"byes", c->byes},
              {"unfilled", c->unfilled},     {"cycles", c->cycles},       {"errors", c->errors},
-             {"connect_failures", c->connect_failures}, {"closes", c->closes}, {"reconnects", c->reconnects}};
+             {"connect_failures", c->connect_failures}, {"closes", c->closes}, {"reconnects", c->reconnects},
+             {"shed", c->shed}};
     for (size_t i = 0; i < sizeof f / sizeof *f; i++)
         cJSON_AddNumberToObject(k, f[i].n, (double)f[i].v);
 }
@@ -278,10 +279,10 @@ static void phase_load(lg *g, redisContext *rc, cJSON *out)
     g->measuring = false;
     g->creating = false;
     bool ok = lg_run_until(g, drained, g->o.drain_s);
-    printf("load: %s %.0f for %.0f s: %ld requests, %ld complete cycles in the window = %.0f cycles/s; %ld still "
-           "open after %.0f s%s\n",
+    printf("load: %s %.0f for %.0f s: %ld requests (%ld refusals as busy, retried), %ld complete cycles in the "
+           "window = %.0f cycles/s; %ld still open after %.0f s%s\n",
            g->o.inflight > 0 ? "in flight" : "rate", g->o.inflight > 0 ? (double)g->o.inflight : g->o.rate,
-           g->o.duration_s, g->c.creates, cycles, cycles / secs, lg_inflight(g), g->o.drain_s,
+           g->o.duration_s, g->c.creates, g->c.shed, cycles, cycles / secs, lg_inflight(g), g->o.drain_s,
            ok ? "" : " (unanswered offers wait for their timeout)");
     add_latency(out, "dispatch", &g->dispatch);
     add_latency(out, "accept", &g->accept);

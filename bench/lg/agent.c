@@ -15,6 +15,9 @@
 #define CREATE_BURST 64
 #define UPGRADE_TIMEOUT_US 15e6
 #define FIRST_CONNECT_TRIES 5
+/* A request refused as busy is asked again like a clinic's widget does:
+ * after a pause, with the same idempotency key. */
+#define SHED_RETRY_US 100e3
 
 static lg_agent *agent_of(lg_conn *c)
 {
@@ -43,7 +46,16 @@ long lg_inflight(const lg *g)
     return g->c.creates - g->c.cycles - g->c.unfilled - g->c.create_errors;
 }
 
-/* A request.create from the next clinic that is ready, round robin. */
+static void send_create(lg *g, lg_agent *a, uint32_t seq)
+{
+    send_text(g, a,
+              "{\"type\":\"request.create\",\"id\":\"c%u\",\"language\":\"%s\",\"modality\":\"video\","
+              "\"urgency\":\"now\",\"duration_min\":30,\"idempotency_key\":\"%s-%u\"}",
+              seq, g->o.langs[seq % (uint32_t)g->o.nlangs], g->o.run_tag, seq);
+}
+
+/* A request.create from the next clinic that is ready, round robin. Its
+ * dispatch latency counts from here, refusals and retries included. */
 bool lg_create(lg *g)
 {
     for (int tries = 0; tries < g->o.clinics; tries++) {
@@ -60,10 +72,7 @@ bool lg_create(lg *g)
         }
         uint32_t seq = g->ncreate++;
         g->create_t[seq] = g->measuring ? lg_now_us() : 0;
-        send_text(g, a,
-                  "{\"type\":\"request.create\",\"id\":\"c%u\",\"language\":\"%s\",\"modality\":\"video\","
-                  "\"urgency\":\"now\",\"duration_min\":30,\"idempotency_key\":\"%s-%u\"}",
-                  seq, g->o.langs[seq % (uint32_t)g->o.nlangs], g->o.run_tag, seq);
+        send_create(g, a, seq);
         g->c.creates++;
         return true;
     }
@@ -89,7 +98,7 @@ void lg_start_creating(lg *g)
 {
     g->creating = true;
     g->t0 = lg_now_us();
-    g->c.creates = g->c.cycles = g->c.unfilled = g->c.create_errors = 0;
+    g->c.creates = g->c.cycles = g->c.unfilled = g->c.create_errors = g->c.shed = 0;
     g->ncreate = 0;
     if (g->o.inflight > 0)
         pace(g);
@@ -256,11 +265,16 @@ static void on_result(lg *g, lg_agent *a, const cJSON *msg, const char *id)
     }
 }
 
-static void on_error(lg *g, const char *id, const char *code)
+static void on_error(lg *g, lg_agent *a, const char *id, const char *code)
 {
     /* Answering an offer that was withdrawn meanwhile is a normal race. */
     if ((id[0] == 'a' || id[0] == 'd') && strcmp(code, "conflict") == 0) {
         g->c.conflicts++;
+        return;
+    }
+    if (id[0] == 'c' && strcmp(code, "unavailable") == 0) {
+        g->c.shed++;
+        timer(g, SHED_RETRY_US, T_RETRY, (int)(a - g->agents), (uint32_t)strtoul(id + 1, NULL, 10));
         return;
     }
     if (id[0] == 'c')
@@ -280,7 +294,7 @@ static void on_message(void *ud, lg_conn *c, char *text, size_t len)
     if (strcmp(type, "result") == 0)
         on_result(g, a, msg, id);
     else if (strcmp(type, "error") == 0)
-        on_error(g, id, str_at(msg, "code", NULL));
+        on_error(g, a, id, str_at(msg, "code", NULL));
     else if (strcmp(type, "offer") == 0)
         on_offer(g, a, msg, now);
     else if (strcmp(type, "offer.withdrawn") == 0)
@@ -344,6 +358,12 @@ static void fire(lg *g, const sim_event *e)
         timer(g, g->o.ping_s * 1e6, T_PING, e->obj, e->gen);
         break;
     case T_UPGRADE: upgrade_overdue(g, a, e->gen); break;
+    case T_RETRY:
+        if (a->phase == PH_READY)
+            send_create(g, a, e->gen);
+        else
+            g->c.create_errors++;
+        break;
     case T_RECONNECT:
         if (a->conn.state == LG_CLOSED && g->reconnect) {
             g->c.reconnects++;
