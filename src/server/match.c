@@ -155,7 +155,12 @@ static void on_candidates(void *ud, redisReply *reply)
     long long pending = reply->element[1]->integer;
     if (strcmp(dm_view_field(request, "state"), "searching") != 0 || pending >= srv->cfg->offer_fanout)
         goto done;
-    size_t n = reply->elements - 2;
+    const redisReply *recs = reply->elements > 2 ? reply->element[2] : NULL;
+    if (!recs || recs->type != REDIS_REPLY_STRING)
+        goto done;
+    size_t n = recs->len ? 1 : 0;
+    for (size_t i = 0; i < recs->len; i++)
+        n += recs->str[i] == '\n';
     dm_candidate *cands = calloc(n ? n : 1, sizeof *cands);
     size_t *order = calloc(n ? n : 1, sizeof *order);
     if (!cands || !order) {
@@ -163,10 +168,7 @@ static void on_candidates(void *ud, redisReply *reply)
         free(order);
         goto done;
     }
-    size_t valid = 0;
-    for (size_t i = 0; i < n; i++)
-        if (dm_view_candidate(reply->element[i + 2], &cands[valid]))
-            valid++;
+    size_t valid = dm_view_candidates(recs->str, recs->len, cands, n);
     dm_need need;
     dm_view_need(request, &need);
     size_t ranked = dm_dispatch_rank(&need, cands, valid, order);
@@ -192,37 +194,37 @@ void dm_match_request(dm_server *srv, const char *rid)
 }
 
 /* The waiting request the interpreter suits best: lowest queue score (urgent,
- * then oldest) among those with room for another offer. */
-static const redisReply *pick_work(dm_server *srv, const redisReply *reply, const dm_candidate *c)
+ * then oldest) among those with room for another offer. False when none. */
+static bool pick_work(dm_server *srv, const redisReply *waiting, const dm_candidate *c, dm_work_item *best)
 {
-    const redisReply *best = NULL;
-    double best_score = 0;
-    for (size_t i = 1; i < reply->elements; i++) {
-        const redisReply *e = reply->element[i];
-        if (e->type != REDIS_REPLY_ARRAY || e->elements < 3)
+    bool found = false;
+    const char *p = waiting->str, *end = p + waiting->len;
+    for (dm_work_item w; p < end; p++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        bool ok = dm_view_work_item(p, len, &w);
+        p += len;
+        if (!ok || w.pending >= srv->cfg->offer_fanout || (found && w.score >= best->score))
             continue;
-        double score = strtod(e->element[0]->str, NULL);
-        if (e->element[1]->integer >= srv->cfg->offer_fanout || (best && score >= best_score))
+        if (dm_dispatch_eligible(&w.need, c) != DM_REJECT_NONE)
             continue;
-        dm_need need;
-        dm_view_need(e->element[2], &need);
-        if (dm_dispatch_eligible(&need, c) != DM_REJECT_NONE)
-            continue;
-        best = e->element[2];
-        best_score = score;
+        *best = w;
+        found = true;
     }
-    return best;
+    return found;
 }
 
 static void on_work(void *ud, redisReply *reply)
 {
     match_call *m = ud;
+    bool whole = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
+                 reply->element[0]->type == REDIS_REPLY_STRING && reply->element[1]->type == REDIS_REPLY_STRING;
     dm_candidate c;
-    if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements > 1 && dm_view_candidate(reply->element[0], &c)) {
-        const redisReply *request = pick_work(m->srv, reply, &c);
+    dm_work_item best;
+    if (whole && dm_view_candidate(reply->element[0]->str, reply->element[0]->len, &c) &&
+        pick_work(m->srv, reply->element[1], &c, &best)) {
         const char *ids[] = {m->id};
-        if (request)
-            run_offer(m->srv, dm_view_field(request, "id"), "", ids, 1);
+        run_offer(m->srv, best.id, "", ids, 1);
     }
     free(m);
 }

@@ -136,8 +136,21 @@ cJSON *dm_view_request(const struct redisReply *hash);
 cJSON *dm_view_offer(const char *oid, int64_t deadline, const struct redisReply *request);
 /* handlers.c: one interpreter on the coordinators' board, from {id, name, langs, status, job, offer}. */
 cJSON *dm_view_online(const char *const f[6]);
-bool dm_view_candidate(const struct redisReply *rec, dm_candidate *c);
+/* Candidates as candidates.lua and work.lua send them: lines of tab-separated
+ * fields (candidate_record in _prelude.lua). One line; or all of them into out,
+ * returning how many parsed (malformed lines are skipped). */
+bool dm_view_candidate(const char *rec, size_t len, dm_candidate *c);
+size_t dm_view_candidates(const char *recs, size_t len, dm_candidate *out, size_t max);
 void dm_view_need(const struct redisReply *request, dm_need *need);
+/* A waiting request as work.lua lists it (one line): queue score, pending
+ * offers, id and what the interpreter must suit. */
+typedef struct dm_work_item {
+    double score;
+    long long pending;
+    char id[DM_ID_MAX + 1];
+    dm_need need;
+} dm_work_item;
+bool dm_view_work_item(const char *rec, size_t len, dm_work_item *w);
 
 /* handlers_call.c: calls, besides their client messages. */
 /* A connection that is a call peer closed: the others see it reconnecting. */

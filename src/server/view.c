@@ -97,13 +97,6 @@ cJSON *dm_view_offer(const char *oid, int64_t deadline, const redisReply *reques
     return o;
 }
 
-static const char *elem_str(const redisReply *r, size_t i)
-{
-    if (i >= r->elements || r->element[i]->type != REDIS_REPLY_STRING)
-        return "";
-    return r->element[i]->str;
-}
-
 /* Splits "a,b,c" into fixed slots; returns how many were kept. */
 static int split_list(const char *s, char (*out)[DM_SPECIALTY_MAX + 1], int max)
 {
@@ -121,17 +114,40 @@ static int split_list(const char *s, char (*out)[DM_SPECIALTY_MAX + 1], int max)
     return n;
 }
 
-/* A record from candidates.lua/work.lua: {id, langs, gender, modalities,
- * specialties, active, last_assigned, excluded}. The scripts return only free
- * interpreters, so availability is true by construction. */
-bool dm_view_candidate(const redisReply *rec, dm_candidate *c)
+enum { CANDIDATE_FIELDS = 8, WORK_FIELDS = 9, RECORD_MAX = 2048 };
+
+/* Cuts a copy of a tab-separated record into its first nf fields; false when
+ * it is too long or has fewer. */
+static bool split_record(const char *rec, size_t len, char *buf, const char **f, int nf)
 {
-    if (!rec || rec->type != REDIS_REPLY_ARRAY || rec->elements < 8)
+    if (len >= RECORD_MAX)
+        return false;
+    memcpy(buf, rec, len);
+    buf[len] = '\0';
+    int n = 0;
+    for (char *p = buf; n < nf; n++) {
+        f[n] = p;
+        p = strchr(p, '\t');
+        if (!p)
+            break;
+        *p++ = '\0';
+    }
+    return n >= nf - 1;
+}
+
+/* One line of candidate_record (_prelude.lua): id, langs, gender,
+ * modalities, specialties, active, last_assigned, excluded. The scripts
+ * return only free interpreters, so availability is true by construction. */
+bool dm_view_candidate(const char *rec, size_t len, dm_candidate *c)
+{
+    char buf[RECORD_MAX];
+    const char *f[CANDIDATE_FIELDS];
+    if (!split_record(rec, len, buf, f, CANDIDATE_FIELDS) || !*f[0])
         return false;
     memset(c, 0, sizeof *c);
-    snprintf(c->id, sizeof c->id, "%s", elem_str(rec, 0));
+    snprintf(c->id, sizeof c->id, "%s", f[0]);
     char pairs[DM_MAX_LANGS][DM_SPECIALTY_MAX + 1];
-    int n = split_list(elem_str(rec, 1), pairs, DM_MAX_LANGS);
+    int n = split_list(f[1], pairs, DM_MAX_LANGS);
     for (int i = 0; i < n; i++) {
         char *colon = strchr(pairs[i], ':');
         if (!colon)
@@ -143,33 +159,71 @@ bool dm_view_candidate(const redisReply *rec, dm_candidate *c)
         memcpy(c->langs[c->nlangs], pairs[i], strlen(pairs[i]) + 1);
         c->levels[c->nlangs++] = level > 0 ? (dm_level)level : DM_LEVEL_VOLUNTEER;
     }
-    int g = dm_gender_parse(elem_str(rec, 2));
+    int g = dm_gender_parse(f[2]);
     c->gender = g > 0 ? (dm_gender)g : DM_GENDER_ANY;
     char mods[DM_MODALITY__COUNT][DM_SPECIALTY_MAX + 1];
-    int nm = split_list(elem_str(rec, 3), mods, DM_MODALITY__COUNT);
+    int nm = split_list(f[3], mods, DM_MODALITY__COUNT);
     for (int i = 0; i < nm; i++) {
         int m = dm_modality_parse(mods[i]);
         if (m >= 0)
             c->modalities |= 1u << m;
     }
-    c->nspecialties = split_list(elem_str(rec, 4), c->specialties, DM_MAX_SPECIALTIES);
-    c->active = strcmp(elem_str(rec, 5), "1") == 0;
+    c->nspecialties = split_list(f[4], c->specialties, DM_MAX_SPECIALTIES);
+    c->active = strcmp(f[5], "1") == 0;
     c->available = true;
-    c->last_assigned_ms = strtoll(elem_str(rec, 6), NULL, 10);
-    c->excluded = rec->element[7]->type == REDIS_REPLY_INTEGER && rec->element[7]->integer != 0;
+    c->last_assigned_ms = strtoll(f[6], NULL, 10);
+    c->excluded = strcmp(f[7], "0") != 0;
     return true;
+}
+
+size_t dm_view_candidates(const char *recs, size_t len, dm_candidate *out, size_t max)
+{
+    size_t n = 0;
+    const char *end = recs + len;
+    for (const char *p = recs; p < end && n < max;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        if (dm_view_candidate(p, l, &out[n]))
+            n++;
+        p += l + 1;
+    }
+    return n;
+}
+
+/* The need from a request's fields: language, modality, gender,
+ * gender_need, specialty, escalated. */
+static void need_of(dm_need *need, const char *const f[6])
+{
+    memset(need, 0, sizeof *need);
+    snprintf(need->language, sizeof need->language, "%s", f[0]);
+    int m = dm_modality_parse(f[1]);
+    need->modality = m >= 0 ? (dm_modality)m : DM_MODALITY_PHONE;
+    int g = dm_gender_parse(f[2]);
+    need->gender = g > 0 ? (dm_gender)g : DM_GENDER_ANY;
+    int n = dm_need_parse(f[3]);
+    need->gender_need = need->gender != DM_GENDER_ANY && n > 0 ? (dm_need_strength)n : DM_NEED_NONE;
+    snprintf(need->specialty, sizeof need->specialty, "%s", f[4]);
+    need->relaxed = strtoll(f[5], NULL, 10) != 0;
 }
 
 void dm_view_need(const redisReply *request, dm_need *need)
 {
-    memset(need, 0, sizeof *need);
-    snprintf(need->language, sizeof need->language, "%s", dm_view_field(request, "language"));
-    int m = dm_modality_parse(dm_view_field(request, "modality"));
-    need->modality = m >= 0 ? (dm_modality)m : DM_MODALITY_PHONE;
-    int g = dm_gender_parse(dm_view_field(request, "gender"));
-    need->gender = g > 0 ? (dm_gender)g : DM_GENDER_ANY;
-    int n = dm_need_parse(dm_view_field(request, "gender_need"));
-    need->gender_need = need->gender != DM_GENDER_ANY && n > 0 ? (dm_need_strength)n : DM_NEED_NONE;
-    snprintf(need->specialty, sizeof need->specialty, "%s", dm_view_field(request, "specialty"));
-    need->relaxed = dm_view_int(request, "escalated") != 0;
+    static const char *const names[] = {"language", "modality", "gender", "gender_need", "specialty", "escalated"};
+    const char *f[6];
+    for (int i = 0; i < 6; i++)
+        f[i] = dm_view_field(request, names[i]);
+    need_of(need, f);
+}
+
+bool dm_view_work_item(const char *rec, size_t len, dm_work_item *w)
+{
+    char buf[RECORD_MAX];
+    const char *f[WORK_FIELDS];
+    if (!split_record(rec, len, buf, f, WORK_FIELDS) || !*f[2])
+        return false;
+    w->score = strtod(f[0], NULL);
+    w->pending = strtoll(f[1], NULL, 10);
+    snprintf(w->id, sizeof w->id, "%s", f[2]);
+    need_of(&w->need, f + 3);
+    return true;
 }

@@ -45,6 +45,15 @@ local function langs_of(ih)
   return out
 end
 
+-- One line per candidate for matching (view.c parses it): id, langs, gender,
+-- modalities, specialties, active, last_assigned, excluded, tab-separated.
+-- None of the fields can hold a tab or a newline (proto/schema patterns).
+-- f holds the registry fields in that order, as HMGET returns them.
+local function candidate_record(iid, f, excluded)
+  return table.concat({iid, f[1] or '', f[2] or '', f[3] or '', f[4] or '', f[5] or '0', f[6] or '0',
+    tostring(excluded)}, '\t')
+end
+
 -- Reachable: heartbeats from an open app, or a phone that push can wake (push.lua).
 local function is_free(ih, grace)
   return ih.active == '1' and ih.status == 'available' and not ih.offer and not ih.job

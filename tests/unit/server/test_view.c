@@ -69,15 +69,10 @@ static void test_request_without_interpreter(void **state)
 static void test_candidate_record(void **state)
 {
     (void)state;
-    fake f;
-    static const char *const rec[] = {"i-karim", "ar:trained,fr:certified,bogus", "male", "phone,video,teleport",
-                                      "mental_health", "1", "1795000000000"};
-    fake_hash(&f, rec, 7);
-    f.items[7] = (redisReply){.type = REDIS_REPLY_INTEGER, .integer = 1};
-    f.ptrs[7] = &f.items[7];
-    f.top.elements = 8;
+    static const char rec[] = "i-karim\tar:trained,fr:certified,bogus\tmale\tphone,video,teleport\t"
+                              "mental_health\t1\t1795000000000\t1";
     dm_candidate c;
-    assert_true(dm_view_candidate(&f.top, &c));
+    assert_true(dm_view_candidate(rec, strlen(rec), &c));
     assert_string_equal(c.id, "i-karim");
     assert_int_equal(c.nlangs, 2);
     assert_int_equal(dm_dispatch_level(&c, "fr"), DM_LEVEL_CERTIFIED);
@@ -86,8 +81,57 @@ static void test_candidate_record(void **state)
     assert_int_equal(c.nspecialties, 1);
     assert_true(c.active && c.available && c.excluded);
     assert_true(c.last_assigned_ms == 1795000000000LL);
-    f.top.elements = 3;
-    assert_false(dm_view_candidate(&f.top, &c));
+    static const char short_rec[] = "i-karim\tar:trained\tmale";
+    assert_false(dm_view_candidate(short_rec, strlen(short_rec), &c));
+    assert_false(dm_view_candidate("", 0, &c));
+}
+
+static void test_candidate_records(void **state)
+{
+    (void)state;
+    /* Two good lines around a malformed one and an empty one; the length
+     * bounds the parse (no terminating NUL is needed). */
+    static const char recs[] = "i-a\tar:native\tfemale\tvideo\t\t1\t5\t0\n"
+                               "broken\tline\n"
+                               "\n"
+                               "i-b\tar:trained,fa:native\t\tphone\t\t0\t0\t0XXXX";
+    dm_candidate out[4];
+    size_t n = dm_view_candidates(recs, sizeof recs - 1 - 4, out, 4);
+    assert_int_equal(n, 2);
+    assert_string_equal(out[0].id, "i-a");
+    assert_int_equal(out[0].gender, DM_GENDER_FEMALE);
+    assert_int_equal(out[0].nspecialties, 0);
+    assert_false(out[0].excluded);
+    assert_true(out[0].last_assigned_ms == 5);
+    assert_string_equal(out[1].id, "i-b");
+    assert_int_equal(out[1].nlangs, 2);
+    assert_false(out[1].active);
+    assert_false(out[1].excluded);
+    assert_int_equal(dm_view_candidates(recs, sizeof recs - 1 - 4, out, 1), 1);
+}
+
+static void test_work_item(void **state)
+{
+    (void)state;
+    static const char line[] = "1795000000000\t2\tr-9\tfa\tonsite\tfemale\trequired\tpaediatrics\t1";
+    dm_work_item w;
+    assert_true(dm_view_work_item(line, strlen(line), &w));
+    assert_true(w.score == 1795000000000.0);
+    assert_int_equal(w.pending, 2);
+    assert_string_equal(w.id, "r-9");
+    assert_string_equal(w.need.language, "fa");
+    assert_int_equal(w.need.modality, DM_MODALITY_ONSITE);
+    assert_int_equal(w.need.gender, DM_GENDER_FEMALE);
+    assert_int_equal(w.need.gender_need, DM_NEED_REQUIRED);
+    assert_string_equal(w.need.specialty, "paediatrics");
+    assert_true(w.need.relaxed);
+    /* No gender asked: gender_need means nothing; a missing field is refused. */
+    static const char plain[] = "5\t0\tr-1\tar\tphone\t\trequired\t\t0";
+    assert_true(dm_view_work_item(plain, strlen(plain), &w));
+    assert_int_equal(w.need.gender_need, DM_NEED_NONE);
+    assert_false(w.need.relaxed);
+    static const char cut[] = "5\t0\tr-1\tar\tphone";
+    assert_false(dm_view_work_item(cut, strlen(cut), &w));
 }
 
 static void test_need(void **state)
@@ -113,6 +157,8 @@ int main(void)
         cmocka_unit_test(test_request_view),
         cmocka_unit_test(test_request_without_interpreter),
         cmocka_unit_test(test_candidate_record),
+        cmocka_unit_test(test_candidate_records),
+        cmocka_unit_test(test_work_item),
         cmocka_unit_test(test_need),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
