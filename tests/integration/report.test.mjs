@@ -439,6 +439,25 @@ describe('reports', () => {
     assert.deepEqual([a1.rated, a1.rating_3, a1.rating_4], [1, 1, 0]);
   });
 
+  it('feedback: days stored by an older server (one string of lines) read the same and are moved on change', T(60), async () => {
+    // Before, a day's figures were one string rewritten whole on every change;
+    // now they are a hash. Put every day back the old way.
+    const keys = await env.redis.cmd('KEYS', 'dm:rep:fb:*');
+    assert.ok(keys.length > 0, 'feedback days exist');
+    for (const key of keys) {
+      const h = await env.redis.hgetall(key);
+      await env.redis.cmd('DEL', key);
+      await env.redis.cmd('SET', key, Object.entries(h).map(([head, figures]) => `\n${head} ${figures}`).join(''));
+    }
+    await checkFeedback('old day strings');
+    await clients['c-north'].ok({ type: 'session.feedback', request: ids.s1, rating: 4 });
+    await checkFeedback('changed on an old day string');
+    await clients['c-north'].ok({ type: 'session.feedback', request: ids.s1, rating: 3 });
+    await checkFeedback('changed back');
+    const types = await Promise.all(keys.map((key) => env.redis.cmd('TYPE', key)));
+    assert.ok(types.includes('hash'), 'the changed day became a hash');
+  });
+
   it('CSV: a stable header, rows and a TOTAL line; the terminal prints the same figures', T(), async () => {
     const csv = await report('hours', `${YEAR}&by=institution&format=csv`);
     const lines = csv.text.split('\r\n');

@@ -98,9 +98,10 @@ local function rep_count_session(rid, z)
 end
 
 -- ---- Indexes of single requests (index version REP_VERSION) ----
--- Per local day, one string each of lines (each line starts with "\n"): the
--- feedback figures per language, institution and interpreter ("fb:DAY", the
--- day a session counts in), the sessions with a comment or note ("fbc:DAY"),
+-- Per local day: the feedback figures per language, institution and
+-- interpreter ("fb:DAY", the day a session counts in; a hash, see rep_fb),
+-- and one string each of lines (each line starts with "\n"): the sessions
+-- with a comment or note ("fbc:DAY"),
 -- and the rows of the raw exports ("xs:DAY" sessions by start day, "xr:DAY"
 -- closed requests by creation day). So a report reads a string or two per
 -- day, never every request. A request in them carries rep_x;
@@ -203,28 +204,36 @@ local REP_XR = {'id', 'created_at', 'language', 'clinic', 'interpreter', 'clinic
 local REP_FBC = {'id', 'started_at', 'language', 'clinic', 'interpreter', 'clinic_name', 'interp_name', 'rating',
   'clinic_comment', 'interp_note'}
 
+-- A day's feedback figures are a hash from "LANGUAGE CLINIC INTERPRETER" to
+-- "n r sum s1 .. s5 cm nt", so that a session changes one field however busy
+-- the day. Days written before were one string of such lines ("\n" before
+-- each); one is turned into the hash the first time it changes.
+local function rep_fb_hash(key)
+  if redis.call('TYPE', key).ok ~= 'string' then return end
+  local s = redis.call('GET', key)
+  redis.call('DEL', key)
+  for head, figures in string.gmatch(s, '\n(%S+ %S+ %S+) ([^\n]*)') do
+    redis.call('HSET', key, head, figures)
+  end
+end
+
 -- Counts (sign 1) or uncounts (-1) a session's feedback on the day it counts
--- in (h.rep_day): a line "LANGUAGE CLINIC INTERPRETER n r sum s1 .. s5 cm nt"
--- per combination ("-" for none), gone when its count is 0; and lists (or
--- unlists) its comment and note while their text exists.
+-- in (h.rep_day): its combination's figures ("-" for none), gone when its
+-- count is 0; and lists (or unlists) its comment and note while their text
+-- exists.
 local function rep_fb(rid, h, sign)
   local day, f = h.rep_day, rep_fb_figures(h)
   local key = RP .. 'fb:' .. day
-  local head = rep_val(h, 'language') .. ' ' .. rep_val(h, 'clinic') .. ' ' .. rep_val(h, 'interpreter') .. ' '
-  local s = redis.call('GET', key) or ''
-  local i, j = rep_line(s, head)
+  rep_fb_hash(key)
+  local head = rep_val(h, 'language') .. ' ' .. rep_val(h, 'clinic') .. ' ' .. rep_val(h, 'interpreter')
   local v = {}
-  if i then
-    for x in string.gmatch(string.sub(s, i + #head + 1, j), '%-?%d+') do v[#v + 1] = tonumber(x) end
-  end
+  for x in string.gmatch(redis.call('HGET', key, head) or '', '%-?%d+') do v[#v + 1] = tonumber(x) end
   for k = 1, 10 do v[k] = string.format('%d', (v[k] or 0) + sign * f[k]) end
-  local line = tonumber(v[1]) > 0 and '\n' .. head .. table.concat(v, ' ') or ''
-  if i then
-    s = string.sub(s, 1, i - 1) .. line .. string.sub(s, j + 1)
+  if tonumber(v[1]) > 0 then
+    redis.call('HSET', key, head, table.concat(v, ' '))
   else
-    s = s .. line
+    redis.call('HDEL', key, head)
   end
-  if s == '' then redis.call('DEL', key) else redis.call('SET', key, s) end
   local ck = RP .. 'fbc:' .. day
   if sign < 0 then
     rep_line_del(ck, rid .. ',')
