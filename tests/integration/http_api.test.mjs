@@ -6,6 +6,7 @@ import { beforeEach, describe, it } from 'node:test';
 
 import { newRequest, token } from './lib/fixtures.mjs';
 import { T, create, offerFor, useEnv } from './lib/harness.mjs';
+import { assertInvariants } from './lib/invariants.mjs';
 
 const env = useEnv({ 'offer-fanout': 1 });
 const CLINIC = token('c-north');
@@ -160,9 +161,31 @@ describe('HTTP API', () => {
     await neema.ok({ type: 'presence.set', status: 'available' });
     const clinic = await env.clinic();
     const req = await create(clinic, { language: 'sw', modality: 'phone' });
-    await offerFor(neema, req.id);
+    const o1 = await offerFor(neema, req.id);
     const video = await create(clinic, { language: 'sw', modality: 'video' });
     await neema.expectNo('offer', 500, (m) => m.offer.request === video.id, 'Neema does phone only');
+    await clinic.ok({ type: 'request.cancel', request: video.id });
+
+    // A change to the registry counts at the next match.
+    await neema.ok({ type: 'offer.decline', offer: o1.id });
+    await clinic.ok({ type: 'request.cancel', request: req.id });
+    res = await env.http('PUT', '/api/admin/interpreters/i-neema', { token: COORD, body: { ...entry, modalities: ['video'] } });
+    assert.equal(res.status, 200, res.text);
+    const phone = await create(clinic, { language: 'sw', modality: 'phone' });
+    await neema.expectNo('offer', 500, (m) => m.offer.request === phone.id, 'Neema now does video only');
+    await clinic.ok({ type: 'request.cancel', request: phone.id });
+    const video2 = await create(clinic, { language: 'sw', modality: 'video' });
+    const o2 = await offerFor(neema, video2.id);
+    await neema.ok({ type: 'offer.decline', offer: o2.id });
+    await clinic.ok({ type: 'request.cancel', request: video2.id });
+
+    // Interpreters written by a server from before the matching copy existed
+    // are read from their registry entry, which fills the copy in.
+    await env.redis.cmd('DEL', 'dm:crec');
+    const video3 = await create(clinic, { language: 'sw', modality: 'video' });
+    await offerFor(neema, video3.id);
+    assert.equal(await env.redis.cmd('HGET', 'dm:crec', 'i-neema'), 'sw:trained\tfemale\tvideo\t\t1');
+    await assertInvariants(env.redis);
   });
 
   it('admin: a revoked token no longer works; revoking by subject revokes them all', T(), async () => {

@@ -45,13 +45,28 @@ local function langs_of(ih)
   return out
 end
 
--- One line per candidate for matching (view.c parses it): id, langs, gender,
--- modalities, specialties, active, last_assigned, excluded, tab-separated.
--- None of the fields can hold a tab or a newline (proto/schema patterns).
--- f holds the registry fields in that order, as HMGET returns them.
-local function candidate_record(iid, f, excluded)
-  return table.concat({iid, f[1] or '', f[2] or '', f[3] or '', f[4] or '', f[5] or '0', f[6] or '0',
-    tostring(excluded)}, '\t')
+-- What matching ranks an interpreter by from the registry, tab-separated:
+-- langs, gender, modalities, specialties, active. Kept for every interpreter
+-- in the hash CREC (upsert.lua), so that candidates.lua reads all its
+-- candidates with one HMGET. None of the fields can hold a tab or a newline
+-- (proto/schema patterns).
+local CREC = P .. 'crec'
+local function crec_of(ih)
+  return table.concat({ih.langs or '', ih.gender or '', ih.modalities or '', ih.specialties or '', ih.active or '0'},
+    '\t')
+end
+
+-- Writes an interpreter's CREC entry from its hash, and returns it.
+local function crec_sync(id)
+  local r = crec_of(hgetall(P .. 'i:' .. id))
+  redis.call('HSET', CREC, id, r)
+  return r
+end
+
+-- One line per candidate for matching (view.c parses it): id, the CREC
+-- fields, last_assigned, excluded.
+local function candidate_record(iid, crec, last_assigned, excluded)
+  return iid .. '\t' .. crec .. '\t' .. (last_assigned or '0') .. '\t' .. excluded
 end
 
 -- Reachable: heartbeats from an open app, or a phone that push can wake (push.lua).

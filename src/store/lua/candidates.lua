@@ -5,20 +5,33 @@
 -- Returns {request hash, pending offers, records} where records are lines of
 -- candidate_record (_prelude.lua): one string for all of them, because the
 -- server would otherwise parse and free nine reply objects per candidate.
--- The free set holds exactly the free interpreters (free_sync keeps it so), and
--- offer.lua checks again when it claims them, so only the fields the policy
--- ranks by are read here: this script runs once per match and reads many.
+-- The free set holds exactly the free interpreters, scored by last_assigned
+-- (free_sync keeps it so), and offer.lua checks again when it claims them, so
+-- a candidate costs no more than its share of one HMGET of CREC: this script
+-- runs once per match and reads many.
 local rid, limit = ARGV[1], tonumber(ARGV[2])
 local key = P .. 'r:' .. rid
 local rh = hgetall(key)
 if not rh.id then return fail('not_found', 'no request ' .. rid) end
 local out = {redis.call('HGETALL', key), redis.call('SCARD', key .. ':pending')}
 if rh.state ~= 'searching' or held(rh) then return out end
-local ex, recs = key .. ':ex', {}
-for _, iid in ipairs(redis.call('ZRANGE', P .. 'free:' .. rh.language, 0, limit - 1)) do
-  local f = redis.call('HMGET', P .. 'i:' .. iid, 'langs', 'gender', 'modalities', 'specialties', 'active',
-    'last_assigned')
-  recs[#recs + 1] = candidate_record(iid, f, redis.call('SISMEMBER', ex, iid))
+local free = redis.call('ZRANGE', P .. 'free:' .. rh.language, 0, limit - 1, 'WITHSCORES')
+local excluded = {}
+for _, iid in ipairs(redis.call('SMEMBERS', key .. ':ex')) do excluded[iid] = 1 end
+local ids, scores, recs = {}, {}, {}
+for i = 1, #free, 2 do
+  ids[#ids + 1] = free[i]
+  scores[#scores + 1] = free[i + 1]
+end
+-- HMGET in slices: unpack spreads only so many values.
+for from = 1, #ids, 1000 do
+  local slice = {unpack(ids, from, math.min(from + 999, #ids))}
+  local crecs = redis.call('HMGET', CREC, unpack(slice))
+  for k, iid in ipairs(slice) do
+    local n = from + k - 1
+    -- An interpreter written before CREC existed gets its entry now.
+    recs[n] = candidate_record(iid, crecs[k] or crec_sync(iid), scores[n], excluded[iid] or 0)
+  end
 end
 out[3] = table.concat(recs, '\n')
 return out

@@ -17,5 +17,8 @@ for i = 4, #ARGV, 2 do
 end
 redis.call('HSETNX', key, 'active', '1')
 redis.call('SADD', P .. set[kind], id)
-if kind == 'interpreter' then free_sync(id, grace) end
+if kind == 'interpreter' then
+  crec_sync(id)
+  free_sync(id, grace)
+end
 return redis.call('HGETALL', key)

@@ -10,8 +10,7 @@
 local iid, limit, grace = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local ih = hgetall(P .. 'i:' .. iid)
 if not is_free(ih, grace) then return {''} end
-local rec = candidate_record(iid, {ih.langs, ih.gender, ih.modalities, ih.specialties, ih.active,
-  ih.last_assigned}, 0)
+local rec = candidate_record(iid, crec_of(ih), ih.last_assigned, 0)
 local waiting = {}
 for _, lang in ipairs(langs_of(ih)) do
   local q = redis.call('ZRANGE', P .. 'q:' .. lang, 0, limit - 1, 'WITHSCORES')

@@ -26,9 +26,9 @@ function hash(flat) {
 }
 
 // Every interpreter, request and offer hash, by id, plus each request's
-// pending set and the free sets.
+// pending set, the free sets and the registry fields matching reads (crec).
 export async function readState(redis) {
-  const state = { interpreters: {}, requests: {}, offers: {}, pending: {}, free: {} };
+  const state = { interpreters: {}, requests: {}, offers: {}, pending: {}, free: {}, crec: {} };
   for (const [key, value] of await redis.cmd('EVAL', DUMP, 0)) {
     let m;
     if ((m = /^dm:i:([^:]+)$/.exec(key))) state.interpreters[m[1]] = hash(value);
@@ -36,6 +36,7 @@ export async function readState(redis) {
     else if ((m = /^dm:o:([^:]+)$/.exec(key))) state.offers[m[1]] = hash(value);
     else if ((m = /^dm:r:([^:]+):pending$/.exec(key))) state.pending[m[1]] = value.sort();
     else if ((m = /^dm:free:([^:]+)$/.exec(key))) state.free[m[1]] = value;
+    else if (key === 'dm:crec') state.crec = hash(value);
   }
   return state;
 }
@@ -43,7 +44,7 @@ export async function readState(redis) {
 // Returns the list of violated invariants (empty when all hold).
 export function violations(state) {
   const out = [];
-  const { interpreters: I, requests: R, offers: O, pending: P, free: F } = state;
+  const { interpreters: I, requests: R, offers: O, pending: P, free: F, crec: C } = state;
   const jobHolders = {};
   for (const [iid, ih] of Object.entries(I)) {
     if (ih.job) {
@@ -89,6 +90,13 @@ export function violations(state) {
     if (OPEN.has(r.state) && r.offer && !r.assigned_by && !(O[r.offer]?.state === 'accepted' && O[r.offer]?.interpreter === r.interpreter)) {
       out.push(`request ${rid} names offer ${r.offer} (${O[r.offer]?.state} by ${O[r.offer]?.interpreter}) but is held by ${r.interpreter}`);
     }
+  }
+  // What matching ranks by is a copy of the registry (written before it
+  // existed: absent until first read), never a stale one.
+  for (const [iid, rec] of Object.entries(C)) {
+    const ih = I[iid] || {};
+    const want = [ih.langs, ih.gender, ih.modalities, ih.specialties, ih.active ?? '0'].map((v) => v ?? '').join('\t');
+    if (rec !== want) out.push(`dm:crec has ${JSON.stringify(rec)} for ${iid}, whose registry says ${JSON.stringify(want)}`);
   }
   for (const [lang, ids] of Object.entries(F)) {
     for (const iid of ids) {
