@@ -30,6 +30,12 @@ enum {
     /* Frames longer than this reach us in several RECEIVE callbacks; each
      * idle connection pays for it, so it is kept small. */
     WS_RX_BUFFER = 1024,
+    /* lws writes at most this much of a message per turn of its loop (by
+     * default the rx buffer: 1 KB for a WebSocket, 4 KB for HTTP) and keeps
+     * the rest for the next turns, each of which polls every connection. So
+     * a message or a reply goes to the socket whole, as far as it takes it. */
+    WS_TX_PACKET = 64 * 1024,
+    HTTP_TX_PACKET = 1024 * 1024,
     NOFILE_MAX = 1 << 18,
     WANTED_FDS = 20480,
     CLOSE_REASON_MAX = 123, /* a close frame's payload is at most 125 bytes */
@@ -39,8 +45,8 @@ enum {
 #define STOP_GRACE_US (2 * LWS_USEC_PER_SEC)
 
 static const struct lws_protocols protocols[] = {
-    {"http", dm_net_http_callback, sizeof(dm_http_conn), 0, 0, NULL, 0},
-    {"dragoman.v1", dm_net_ws_callback, sizeof(dm_ws_conn), WS_RX_BUFFER, 0, NULL, 0},
+    {"http", dm_net_http_callback, sizeof(dm_http_conn), 0, 0, NULL, HTTP_TX_PACKET},
+    {"dragoman.v1", dm_net_ws_callback, sizeof(dm_ws_conn), WS_RX_BUFFER, 0, NULL, WS_TX_PACKET},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
