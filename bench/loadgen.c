@@ -216,7 +216,7 @@ static void add_counts(cJSON *o, const lg_counts *c)
              {"withdrawn_other", c->withdrawn_other}, {"starts", c->starts}, {"byes", c->byes},
              {"unfilled", c->unfilled},     {"cycles", c->cycles},       {"errors", c->errors},
              {"connect_failures", c->connect_failures}, {"closes", c->closes}, {"reconnects", c->reconnects},
-             {"shed", c->shed}};
+             {"shed", c->shed}, {"hello_retries", c->hello_retries}};
     for (size_t i = 0; i < sizeof f / sizeof *f; i++)
         cJSON_AddNumberToObject(k, f[i].n, (double)f[i].v);
 }
@@ -320,9 +320,10 @@ static void storm_report(const lg *g, double secs, bool ok, bool compared, const
 {
     double restart_s = storm.t_exit > 0 ? (storm.t_exit - storm.t0) / 1e6 : -1;
     printf("storm: %ld connections dropped; all %d interpreters back and available %.2f s after the restart "
-           "began%s; the restart itself (stop, start, listening) took %.2f s%s\n",
+           "began%s; the restart itself (stop, start, listening) took %.2f s%s; %ld hellos answered "
+           "\"unavailable\" and sent again\n",
            g->c.closes - storm.closes0, g->ready_interp, secs, ok ? "" : " (timed out)", restart_s,
-           storm.status == 0 ? "" : " and FAILED");
+           storm.status == 0 ? "" : " and FAILED", g->c.hello_retries);
     cJSON_AddNumberToObject(out, "storm_restart_s", restart_s);
     cJSON_AddNumberToObject(out, "storm_after_listen_s", ok && restart_s >= 0 ? secs - restart_s : -1);
     if (compared)

@@ -18,6 +18,7 @@
 /* A request refused as busy is asked again like a clinic's widget does:
  * after a pause, with the same idempotency key. */
 #define SHED_RETRY_US 100e3
+#define HELLO_RETRY_US 200e3
 
 static lg_agent *agent_of(lg_conn *c)
 {
@@ -106,6 +107,11 @@ void lg_start_creating(lg *g)
         timer(g, PACE_US, T_PACE, -1, 0);
 }
 
+static void send_hello(lg *g, lg_agent *a)
+{
+    send_text(g, a, "{\"type\":\"hello\",\"id\":\"h\",\"token\":\"lg%c-%d\"}", a->role == LG_INTERP ? 'i' : 'c', a->k);
+}
+
 static void on_open(void *ud, lg_conn *c)
 {
     lg *g = ud;
@@ -115,7 +121,7 @@ static void on_open(void *ud, lg_conn *c)
     a->ever_open = true;
     a->attempts = 0;
     a->phase = PH_HELLO;
-    send_text(g, a, "{\"type\":\"hello\",\"id\":\"h\",\"token\":\"lg%c-%d\"}", a->role == LG_INTERP ? 'i' : 'c', a->k);
+    send_hello(g, a);
     lg_connect_more(g);
 }
 
@@ -277,6 +283,13 @@ static void on_error(lg *g, lg_agent *a, const char *id, const char *code)
         timer(g, SHED_RETRY_US, T_RETRY, (int)(a - g->agents), (uint32_t)strtoul(id + 1, NULL, 10));
         return;
     }
+    /* A server still connecting to Redis cannot check a token yet: the app
+     * tries again after a pause, and so does the agent. */
+    if (id[0] == 'h' && strcmp(code, "unavailable") == 0) {
+        g->c.hello_retries++;
+        timer(g, HELLO_RETRY_US * (1 + lg_uniform(g)), T_HELLO, (int)(a - g->agents), a->connects);
+        return;
+    }
     if (id[0] == 'c')
         g->c.create_errors++;
     g->c.errors++;
@@ -358,6 +371,10 @@ static void fire(lg *g, const sim_event *e)
         timer(g, g->o.ping_s * 1e6, T_PING, e->obj, e->gen);
         break;
     case T_UPGRADE: upgrade_overdue(g, a, e->gen); break;
+    case T_HELLO:
+        if (a->phase == PH_HELLO && e->gen == a->connects)
+            send_hello(g, a);
+        break;
     case T_RETRY:
         if (a->phase == PH_READY)
             send_create(g, a, e->gen);

@@ -11,7 +11,7 @@
 
 enum { LG_INTERP, LG_CLINIC };
 enum { PH_DOWN, PH_HELLO, PH_PRESENCE, PH_READY };
-enum { T_PACE, T_ANSWER, T_END, T_PING, T_RECONNECT, T_UPGRADE, T_RETRY };
+enum { T_PACE, T_ANSWER, T_END, T_PING, T_RECONNECT, T_UPGRADE, T_RETRY, T_HELLO };
 
 typedef struct lg_agent {
     lg_conn conn;
@@ -62,7 +62,8 @@ typedef struct lg_counts {
     long creates, create_results, create_errors, offers, accepts, accepted, conflicts, declines;
     long withdrawn_taken, withdrawn_expired, withdrawn_other, unfilled, starts, cycles, errors, byes;
     long connect_failures, closes, reconnects;
-    long shed; /* creates refused as busy, then sent again */
+    long shed;          /* creates refused as busy, then sent again */
+    long hello_retries; /* hellos refused as unavailable, then sent again */
 } lg_counts;
 
 typedef struct lg {
