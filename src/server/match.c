@@ -13,29 +13,37 @@
 #include "handlers.h"
 
 #define WORK_PER_LANGUAGE 20
+/* How often a request's match runs again at once when its claim got nobody
+ * (another server took them first, or they went away meanwhile). */
+#define MATCH_RETRIES 2
 
 typedef struct match_call {
     dm_server *srv;
     char id[DM_ID_MAX + 1];
+    int retries; /* left for this request's match */
 } match_call;
 
-static match_call *match_call_new(dm_server *srv, const char *id)
+static match_call *match_call_new(dm_server *srv, const char *id, int retries)
 {
     match_call *m = malloc(sizeof *m);
     if (!m)
         return NULL;
     m->srv = srv;
     snprintf(m->id, sizeof m->id, "%s", id);
+    m->retries = retries;
     return m;
 }
 
 /* Runs a matching script; the call is freed here when it cannot be sent. */
-static void match_run(dm_server *srv, const char *id, const char *script, const char *const *argv, dm_store_cb cb)
+static void match_run(dm_server *srv, const char *id, int retries, const char *script, const char *const *argv,
+                      dm_store_cb cb)
 {
-    match_call *m = match_call_new(srv, id);
+    match_call *m = match_call_new(srv, id, retries);
     if (m && !dm_store_runv(srv->store, script, argv, cb, m))
         free(m);
 }
+
+static void match_request(dm_server *srv, const char *rid, int retries);
 
 static void push_to(dm_server *srv, const char *prefix, const char *id, char *msg)
 {
@@ -113,14 +121,31 @@ static void push_offers(dm_server *srv, const redisReply *request, const redisRe
     }
 }
 
+/* An offer.lua call: the first nreserved interpreters it names, those it
+ * means to claim, stay reserved until it returns (server.h, dm_reserve). */
+typedef struct offer_call {
+    dm_server *srv;
+    char rid[DM_ID_MAX + 1];
+    int retries;
+    size_t nids, nreserved;
+    char ids[][DM_ID_MAX + 1];
+} offer_call;
+
+static void offer_call_free(offer_call *o)
+{
+    for (size_t i = 0; i < o->nreserved; i++)
+        dm_reserve_del(o->srv->reserved, o->ids[i]);
+    free(o);
+}
+
 static void on_offer(void *ud, redisReply *reply)
 {
-    match_call *m = ud;
-    dm_server *srv = m->srv;
+    offer_call *o = ud;
+    dm_server *srv = o->srv;
     if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 4) {
         if (reply && reply->type == REDIS_REPLY_ERROR)
-            dm_warn("offer for %s refused: %s", m->id, reply->str);
-        free(m);
+            dm_warn("offer for %s refused: %s", o->rid, reply->str);
+        offer_call_free(o);
         return;
     }
     const redisReply *made = reply->element[1];
@@ -128,21 +153,65 @@ static void on_offer(void *ud, redisReply *reply)
         push_offers(srv, reply->element[0], made, reply->element[2]->integer, reply->element[3]);
         dm_push_request(srv, reply->element[0]);
     }
-    free(m);
+    bool again = made->elements == 0 && o->nids > 0 && o->retries > 0 &&
+                 strcmp(dm_view_field(reply->element[0], "state"), "searching") == 0;
+    int retries = o->retries - 1;
+    char rid[DM_ID_MAX + 1];
+    snprintf(rid, sizeof rid, "%s", o->rid);
+    offer_call_free(o);
+    if (again)
+        match_request(srv, rid, retries);
 }
 
-static void run_offer(dm_server *srv, const char *rid, const char *miss, const char **ids, size_t n)
+/* Offers rid to ids, in that order, up to the fan-out, reserving the first
+ * `reserve` of them; retries: how often the request's match may run again if
+ * this claims nobody. */
+static void run_offer(dm_server *srv, const char *rid, const char *miss, const char **ids, size_t n, size_t reserve,
+                      int retries)
 {
+    if (n > DM_STORE_MAX_ARGS - 6)
+        n = DM_STORE_MAX_ARGS - 6;
+    offer_call *o = malloc(sizeof *o + n * sizeof o->ids[0]);
+    if (!o)
+        return;
+    o->srv = srv;
+    snprintf(o->rid, sizeof o->rid, "%s", rid);
+    o->retries = retries;
+    o->nids = o->nreserved = 0;
     dm_num fanout = dm_num_of(srv->cfg->offer_fanout);
     dm_num timeout = dm_num_of((long long)srv->cfg->offer_timeout_s * 1000);
     dm_num grace = dm_grace(srv);
     dm_num deliver = dm_num_of((long long)srv->cfg->delivery_timeout_s * 1000);
     const char *argv[DM_STORE_MAX_ARGS + 1] = {rid, fanout.s, timeout.s, grace.s, miss, deliver.s};
     size_t argc = 6;
-    for (size_t i = 0; i < n && argc < DM_STORE_MAX_ARGS; i++)
-        argv[argc++] = ids[i];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(o->ids[o->nids], sizeof o->ids[0], "%s", ids[i]);
+        if (o->nreserved == i && i < reserve && dm_reserve_add(srv->reserved, o->ids[i]))
+            o->nreserved++;
+        argv[argc++] = o->ids[o->nids++];
+    }
     argv[argc] = NULL;
-    match_run(srv, rid, "offer", argv, on_offer);
+    if (!dm_store_runv(srv->store, "offer", argv, on_offer, o))
+        offer_call_free(o);
+}
+
+/* The ids to offer, best first: twice the fan-out, since the claim may lose
+ * some to another server meanwhile. Those another match here is offering
+ * already go last, so that requests matched at the same moment claim
+ * different interpreters instead of all losing to the first. */
+static size_t pick(dm_server *srv, const dm_candidate *cands, const size_t *order, size_t ranked, const char **ids)
+{
+    size_t max = (size_t)srv->cfg->offer_fanout * 2, nids = 0;
+    if (max > DM_STORE_MAX_ARGS - 8)
+        max = DM_STORE_MAX_ARGS - 8;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < ranked && nids < max; i++) {
+            const char *id = cands[order[i]].id;
+            if (dm_reserve_has(srv->reserved, id) == (pass == 1))
+                ids[nids++] = id;
+        }
+    }
+    return nids;
 }
 
 static void on_candidates(void *ud, redisReply *reply)
@@ -174,23 +243,26 @@ static void on_candidates(void *ud, redisReply *reply)
     size_t ranked = dm_dispatch_rank(&need, cands, valid, order);
     const char *miss = ranked ? "" : dm_unfilled_reason_name(dm_dispatch_miss(&need, cands, valid));
     const char *ids[DM_STORE_MAX_ARGS];
-    size_t nids = 0;
-    /* Twice the fan-out: the claim may lose some to another server meanwhile. */
-    for (size_t i = 0; i < ranked && nids < (size_t)srv->cfg->offer_fanout * 2 && nids < DM_STORE_MAX_ARGS - 8; i++)
-        ids[nids++] = cands[order[i]].id;
+    size_t nids = pick(srv, cands, order, ranked, ids);
+    size_t want = (size_t)(srv->cfg->offer_fanout - pending);
     if (nids || pending == 0)
-        run_offer(srv, m->id, miss, ids, nids);
+        run_offer(srv, m->id, miss, ids, nids, want, m->retries);
     free(cands);
     free(order);
 done:
     free(m);
 }
 
-void dm_match_request(dm_server *srv, const char *rid)
+static void match_request(dm_server *srv, const char *rid, int retries)
 {
     dm_num scan = dm_num_of(srv->cfg->match_scan), grace = dm_grace(srv);
     const char *argv[] = {rid, scan.s, grace.s, NULL};
-    match_run(srv, rid, "candidates", argv, on_candidates);
+    match_run(srv, rid, retries, "candidates", argv, on_candidates);
+}
+
+void dm_match_request(dm_server *srv, const char *rid)
+{
+    match_request(srv, rid, MATCH_RETRIES);
 }
 
 /* The waiting request the interpreter suits best: lowest queue score (urgent,
@@ -221,10 +293,12 @@ static void on_work(void *ud, redisReply *reply)
                  reply->element[0]->type == REDIS_REPLY_STRING && reply->element[1]->type == REDIS_REPLY_STRING;
     dm_candidate c;
     dm_work_item best;
+    /* Another match here is offering this interpreter something already. */
+    whole = whole && !dm_reserve_has(m->srv->reserved, m->id);
     if (whole && dm_view_candidate(reply->element[0]->str, reply->element[0]->len, &c) &&
         pick_work(m->srv, reply->element[1], &c, &best)) {
         const char *ids[] = {m->id};
-        run_offer(m->srv, best.id, "", ids, 1);
+        run_offer(m->srv, best.id, "", ids, 1, 1, 0);
     }
     free(m);
 }
@@ -233,5 +307,5 @@ void dm_match_interpreter(dm_server *srv, const char *iid)
 {
     dm_num limit = dm_num_of(WORK_PER_LANGUAGE), grace = dm_grace(srv);
     const char *argv[] = {iid, limit.s, grace.s, NULL};
-    match_run(srv, iid, "work", argv, on_work);
+    match_run(srv, iid, 0, "work", argv, on_work);
 }

@@ -92,6 +92,10 @@ char *dm_metrics_text(dm_server *srv, const redisReply *stats)
     counter(&b, "requests_shed_total", "New requests refused as busy: Redis was max_backlog scripts behind.", "",
             c->requests_shed);
     counter(&b, "requests_escalated_total", "Requests escalated to coordinators.", "", c->requests_escalated);
+    counter(&b, "matches_stalled_total",
+            "Requests the clock found waiting with no offer while interpreters of their language were free, and "
+            "matched again.",
+            "", c->matches_stalled);
     put(&b, "# HELP dragoman_offers_total Offers by outcome.\n# TYPE dragoman_offers_total counter\n");
     const char *outcomes[] = {"sent", "accepted", "declined", "expired", "withdrawn"};
     uint64_t values[] = {c->offers_sent, c->offers_accepted, c->offers_declined, c->offers_expired,

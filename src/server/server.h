@@ -52,10 +52,13 @@ typedef struct dm_counters {
     uint64_t requests_created, offers_sent, offers_accepted, offers_declined, offers_expired, offers_withdrawn;
     uint64_t sessions_started, sessions_ended, requests_cancelled, requests_unfilled, requests_escalated;
     uint64_t requests_shed; /* refused as busy (max_backlog) */
+    uint64_t matches_stalled; /* requests found waiting with no offer while interpreters were free */
     uint64_t accept_ms_buckets[10]; /* time from request creation to accept */
     double accept_ms_sum;
     uint64_t ws_messages, ws_errors;
 } dm_counters;
+
+typedef struct dm_reserve dm_reserve;
 
 struct dm_server {
     const dm_config *cfg;
@@ -64,6 +67,7 @@ struct dm_server {
     dm_net *net;
     dm_store *store;
     dm_conns *conns;
+    dm_reserve *reserved;
     struct event *tick;
     bool tick_running;
     int ticks;
@@ -97,6 +101,20 @@ void dm_server_revoke(dm_server *srv, const char *what);
 dm_conn *dm_server_target_conn(dm_server *srv, const char *target);
 /* Called by the handlers once hello succeeds: the connection joins its delivery target. */
 void dm_server_bind(dm_server *srv, dm_conn *c);
+
+/* reserve.c: the interpreters named in this server's offer.lua calls still
+ * on their way. Between reading the free interpreters (candidates.lua) and
+ * claiming them (offer.lua) lies a Redis round trip, in which every other
+ * match here would read the same least recently assigned interpreters and
+ * lose the claim to the first; so matching leaves these out. Another server
+ * can still take them first: the claim decides, and a match that claimed
+ * nobody runs again. Ids are counted: one may be in two calls at once. */
+dm_reserve *dm_reserve_new(void);
+void dm_reserve_free(dm_reserve *r);
+bool dm_reserve_has(dm_reserve *r, const char *id);
+bool dm_reserve_add(dm_reserve *r, const char *id); /* false when out of memory */
+void dm_reserve_del(dm_reserve *r, const char *id);
+size_t dm_reserve_size(const dm_reserve *r);
 
 /* conns.c: the connection table. */
 dm_conns *dm_conns_new(void);

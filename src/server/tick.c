@@ -17,6 +17,10 @@
 
 #define TICK_MS 250
 #define TICK_LIMIT "200"
+/* Every this many ticks the clock also looks for stalled requests (tick.lua),
+ * those that have waited at least STALL_MS. */
+#define STALL_TICKS 20
+#define STALL_MS "3000"
 #define HELLO_TIMEOUT_MS 10000
 /* The retention purge: hourly, the first a little after start-up. */
 #define PURGE_TICKS (3600 * 1000 / TICK_MS)
@@ -94,7 +98,7 @@ static void on_tick(void *ud, redisReply *reply)
 {
     dm_server *srv = ud;
     srv->tick_running = false;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 5) {
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 6) {
         if (reply && reply->type == REDIS_REPLY_ERROR)
             dm_error("tick failed: %s", reply->str);
         return;
@@ -114,6 +118,10 @@ static void on_tick(void *ud, redisReply *reply)
     }
     for (size_t i = 0; i < reply->element[4]->elements; i++)
         dm_match_request(srv, reply->element[4]->element[i]->str);
+    for (size_t i = 0; i < reply->element[5]->elements; i++) {
+        srv->counters.matches_stalled++;
+        dm_match_request(srv, reply->element[5]->element[i]->str);
+    }
 }
 
 /* A connection that never says hello holds resources for nothing. */
@@ -142,7 +150,8 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     dm_num unfilled = dm_num_of((long long)srv->cfg->unfilled_after_s * 1000);
     dm_num esc = dm_num_of((long long)srv->cfg->escalate_after_s * 1000);
     const char *zone = dm_report_zone_arg(dm_now_ms());
-    const char *argv[] = {grace.s, unfilled.s, TICK_LIMIT, esc.s, zone, NULL};
+    const char *stall = srv->ticks % STALL_TICKS == 0 ? STALL_MS : "";
+    const char *argv[] = {grace.s, unfilled.s, TICK_LIMIT, esc.s, zone, stall, NULL};
     srv->tick_running = dm_store_runv(srv->store, "tick", argv, on_tick, srv);
 }
 

@@ -140,6 +140,7 @@ end
 local function queue_add(rid, rh, esc)
   redis.call('HSET', P .. 'r:' .. rid, 'queued_at', NOW)
   redis.call('ZADD', P .. 'q:' .. rh.language, queue_score(rh, false), rid)
+  redis.call('SADD', P .. 'qlangs', rh.language)
   redis.call('ZADD', P .. 'rt', NOW + esc, rid)
 end
 

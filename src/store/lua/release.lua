@@ -18,6 +18,7 @@ redis.call('HDEL', P .. 'i:' .. iid, 'job')
 call_close(rid, 'released')
 free_sync(iid, grace)
 redis.call('ZADD', P .. 'q:' .. rh.language, queue_score(rh, true), rid)
+redis.call('SADD', P .. 'qlangs', rh.language)
 local due = tonumber(rh.queued_at or rh.created_at) + (rh.escalated == '1' and unf or esc)
 redis.call('ZADD', P .. 'rt', math.max(due, NOW), rid)
 return {redis.call('HGETALL', rk)}

@@ -1,12 +1,14 @@
 -- Everything that happens by the clock, run by every server a few times a
 -- second; being one script, two servers never expire or escalate twice.
 -- ARGV: heartbeat grace ms, unfilled_after ms, at most how many of each to
--- handle, escalate_after ms, report zone (see _report.lua).
+-- handle, escalate_after ms, report zone (see _report.lua), and how long a
+-- request must have waited to count as stalled (ms; "" to look for none).
 -- Returns {{expired offer id, interpreter id, request id, "deadline" | "undelivered", ...},
 --          {escalated request id, ...},
 --          {unfilled request id, withdrawn offer id, interpreter id, ..., "" ...},
 --          {interpreter id whose heartbeat went stale, ...},
---          {scheduled request id now to be offered, ...}}.
+--          {scheduled request id now to be offered, ...},
+--          {stalled request id, ...}}.
 local grace, unfilled_after, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local esc = tonumber(ARGV[4])
 local zone = rep_zone(ARGV[5])
@@ -77,4 +79,23 @@ for _, iid in ipairs(redis.call('ZRANGEBYSCORE', P .. 'hb', '-inf', NOW - grace,
     stale[#stale + 1] = iid
   end
 end
-return {expired, escalated, unfilled, stale, released}
+-- Stalled: waiting with no offer out while interpreters of its language are
+-- free. Matching runs when a request or an interpreter changes; a match that
+-- lost all its claims to another server, or whose reply never came, would
+-- wait for the next such change, which a quiet hour may not bring.
+local stalled, stall_ms = {}, tonumber(ARGV[6])
+for _, lang in ipairs(stall_ms and redis.call('SMEMBERS', P .. 'qlangs') or {}) do
+  local q = P .. 'q:' .. lang
+  if redis.call('EXISTS', q) == 0 then
+    redis.call('SREM', P .. 'qlangs', lang)
+  elseif redis.call('EXISTS', P .. 'free:' .. lang) == 1 then
+    for _, rid in ipairs(redis.call('ZRANGE', q, 0, limit - 1)) do
+      local rk = P .. 'r:' .. rid
+      if redis.call('SCARD', rk .. ':pending') == 0
+        and tonumber(redis.call('HGET', rk, 'queued_at') or NOW) <= NOW - stall_ms then
+        stalled[#stalled + 1] = rid
+      end
+    end
+  end
+end
+return {expired, escalated, unfilled, stale, released, stalled}
