@@ -10,6 +10,9 @@
   const t = (k, v) => D.i18n.t(k, v);
   // Failures after which the request may or may not exist: resend with the same key.
   const RETRY = new Set(['offline', 'timeout', 'unavailable']);
+  // A busy server ("unavailable") is asked again while connected, after a
+  // pause that doubles up to the last; a dropped connection waits for hello.
+  const BUSY_RETRY_MS = [1000, 2000, 4000, 8000, 15000];
 
   function ClinicPanel(client, { maxDone = 10 } = {}) {
     const pendingKey = () => `dragoman.pending.${client.user.id}`;
@@ -17,6 +20,8 @@
     const queued = h('div', { class: 'notice queued', role: 'status', hidden: true }, queuedText,
       h('button', { class: 'btn small', type: 'button', onclick: () => discard(), t: 'queue.discard' }));
     let form = null;
+    let busyTimer = null;
+    let busyTries = 0;
     const status = D.ClinicStatus(client, { maxDone, onRetry: (r) => form.prefill(r) });
 
     function showQueued(p, text) {
@@ -25,20 +30,32 @@
     }
 
     function discard() {
+      clearTimeout(busyTimer);
       store.set(pendingKey(), null);
       showQueued(null);
+    }
+
+    function retryBusy(p) {
+      clearTimeout(busyTimer);
+      const wait = BUSY_RETRY_MS[Math.min(busyTries++, BUSY_RETRY_MS.length - 1)];
+      busyTimer = setTimeout(() => {
+        if (client.user && store.get(pendingKey())?.key === p.key) send(p).catch((err) => showQueued({}, D.i18n.error(err)));
+      }, wait);
     }
 
     async function send(p) {
       showQueued(p, t('queue.sending', { language: D.i18n.languageText(p.fields.language) }));
       try {
         const data = await client.send('request.create', Object.assign({}, p.fields, { idempotency_key: p.key }));
+        busyTries = 0;
         store.set(pendingKey(), null);
         showQueued(null);
         status.upsert(data.request);
       } catch (err) {
         if (RETRY.has(err.code)) {
-          showQueued(p, t('queue.waiting', { language: D.i18n.languageText(p.fields.language) }));
+          const busy = err.code === 'unavailable' && client.user;
+          showQueued(p, t(busy ? 'queue.busy' : 'queue.waiting', { language: D.i18n.languageText(p.fields.language) }));
+          if (busy) retryBusy(p);
           return;
         }
         store.set(pendingKey(), null);

@@ -162,6 +162,7 @@ window.Dragoman.i18n.add('ar', {
 
   'queue.sending': 'جارٍ إرسال طلبكم ({language})…',
   'queue.waiting': 'سيُرسل طلبكم ({language}) فور عودة الاتصال.',
+  'queue.busy': 'الخدمة مشغولة الآن: سيُعاد إرسال طلبكم ({language}) بعد لحظات.',
   'queue.discard': 'تجاهل',
 
   'widget.button': 'مترجم',

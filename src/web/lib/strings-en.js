@@ -158,6 +158,7 @@ window.Dragoman.i18n.add('en', {
 
   'queue.sending': 'Sending your request ({language})…',
   'queue.waiting': 'Your request ({language}) will be sent as soon as the connection is back.',
+  'queue.busy': 'The service is busy: your request ({language}) goes out again in a moment.',
   'queue.discard': 'Discard',
 
   'widget.button': 'Interpreter',

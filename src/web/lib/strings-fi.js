@@ -158,6 +158,7 @@ window.Dragoman.i18n.add('fi', {
 
   'queue.sending': 'Tilausta lähetetään ({language})…',
   'queue.waiting': 'Tilauksesi ({language}) lähetetään heti, kun yhteys palaa.',
+  'queue.busy': 'Palvelu on ruuhkautunut: tilauksesi ({language}) lähetetään uudelleen hetken kuluttua.',
   'queue.discard': 'Hylkää',
 
   'widget.button': 'Tulkki',
