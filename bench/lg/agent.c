@@ -15,9 +15,10 @@
 #define CREATE_BURST 64
 #define UPGRADE_TIMEOUT_US 15e6
 #define FIRST_CONNECT_TRIES 5
-/* A request refused as busy is asked again like a clinic's widget does:
- * after a pause, with the same idempotency key. */
-#define SHED_RETRY_US 100e3
+/* A request refused as busy is asked again as the clinic page does
+ * (src/web/lib/clinic.js): with the same idempotency key, after 1, 2, 4, 8,
+ * then every 15 s. */
+static const double shed_retry_us[] = {1e6, 2e6, 4e6, 8e6, 15e6};
 #define HELLO_RETRY_US 200e3
 
 static lg_agent *agent_of(lg_conn *c)
@@ -66,13 +67,18 @@ bool lg_create(lg *g)
         if (g->ncreate == g->capcreate) {
             uint32_t cap = g->capcreate ? g->capcreate * 2 : 65536;
             double *t = realloc(g->create_t, cap * sizeof *t);
-            if (!t)
+            if (t)
+                g->create_t = t;
+            unsigned char *counts = realloc(g->create_tries, cap);
+            if (counts)
+                g->create_tries = counts;
+            if (!t || !counts)
                 return false;
-            g->create_t = t;
             g->capcreate = cap;
         }
         uint32_t seq = g->ncreate++;
         g->create_t[seq] = g->measuring ? lg_now_us() : 0;
+        g->create_tries[seq] = 0;
         send_create(g, a, seq);
         g->c.creates++;
         return true;
@@ -279,8 +285,13 @@ static void on_error(lg *g, lg_agent *a, const char *id, const char *code)
         return;
     }
     if (id[0] == 'c' && strcmp(code, "unavailable") == 0) {
+        uint32_t seq = (uint32_t)strtoul(id + 1, NULL, 10);
+        size_t last = sizeof shed_retry_us / sizeof *shed_retry_us - 1;
+        size_t k = seq < g->ncreate ? g->create_tries[seq] : last;
+        if (k < last)
+            g->create_tries[seq]++;
         g->c.shed++;
-        timer(g, SHED_RETRY_US, T_RETRY, (int)(a - g->agents), (uint32_t)strtoul(id + 1, NULL, 10));
+        timer(g, shed_retry_us[k], T_RETRY, (int)(a - g->agents), seq);
         return;
     }
     /* A server still connecting to Redis cannot check a token yet: the app
@@ -467,6 +478,7 @@ void lg_free(lg *g)
     free(g->agents);
     free(g->reqs);
     free(g->create_t);
+    free(g->create_tries);
     free(g->dispatch.v);
     free(g->accept.v);
     free(g->withdraw.v);

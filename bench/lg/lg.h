@@ -78,6 +78,7 @@ typedef struct lg {
     lg_req *reqs;     /* open addressing by request number */
     uint32_t reqmask;
     double *create_t; /* by create sequence */
+    unsigned char *create_tries; /* refusals as busy so far, by create sequence */
     uint32_t ncreate, capcreate;
     lg_counts c;
     lg_samples dispatch, accept, withdraw;
