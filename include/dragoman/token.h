@@ -8,7 +8,7 @@
 /* Lowercase hex SHA-256 of the token. */
 void dm_token_hash(const char *token, char out[65]);
 /* A new random token: the role's initial and 48 hex digits (192 bits from
- * /dev/urandom). False when no randomness could be read. len >= 50. */
+ * getrandom). False when no randomness could be had or len < 50. */
 bool dm_token_new(const char *role, char *out, size_t len);
 
 #endif

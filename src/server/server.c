@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "dragoman/clock.h"
 #include "dragoman/log.h"
@@ -275,13 +276,9 @@ static void on_store_status(void *ud, bool up)
 
 static void make_instance(dm_server *srv)
 {
-    FILE *f = fopen("/dev/urandom", "rb");
     unsigned char b[16] = {0};
-    if (f) {
-        if (fread(b, 1, sizeof b, f) != sizeof b)
-            dm_warn("short read from /dev/urandom");
-        fclose(f);
-    }
+    if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b)
+        dm_warn("no randomness for this server's name on the event channel");
     for (int i = 0; i < 16; i++)
         snprintf(srv->instance + 2 * i, 3, "%02x", b[i]);
 }
