@@ -17,33 +17,40 @@
  * (another server took them first, or they went away meanwhile). */
 #define MATCH_RETRIES 2
 
+/* How a request's match runs: how often it may run again at once, and
+ * whether the clock found the request stalled (counted once it gets offers). */
+typedef struct match_mode {
+    int retries;
+    bool stalled;
+} match_mode;
+
 typedef struct match_call {
     dm_server *srv;
     char id[DM_ID_MAX + 1];
-    int retries; /* left for this request's match */
+    match_mode mode;
 } match_call;
 
-static match_call *match_call_new(dm_server *srv, const char *id, int retries)
+static match_call *match_call_new(dm_server *srv, const char *id, match_mode mode)
 {
     match_call *m = malloc(sizeof *m);
     if (!m)
         return NULL;
     m->srv = srv;
     snprintf(m->id, sizeof m->id, "%s", id);
-    m->retries = retries;
+    m->mode = mode;
     return m;
 }
 
 /* Runs a matching script; the call is freed here when it cannot be sent. */
-static void match_run(dm_server *srv, const char *id, int retries, const char *script, const char *const *argv,
+static void match_run(dm_server *srv, const char *id, match_mode mode, const char *script, const char *const *argv,
                       dm_store_cb cb)
 {
-    match_call *m = match_call_new(srv, id, retries);
+    match_call *m = match_call_new(srv, id, mode);
     if (m && !dm_store_runv(srv->store, script, argv, cb, m))
         free(m);
 }
 
-static void match_request(dm_server *srv, const char *rid, int retries);
+static void match_request(dm_server *srv, const char *rid, match_mode mode);
 
 static void push_to(dm_server *srv, const char *prefix, const char *id, char *msg)
 {
@@ -126,7 +133,7 @@ static void push_offers(dm_server *srv, const redisReply *request, const redisRe
 typedef struct offer_call {
     dm_server *srv;
     char rid[DM_ID_MAX + 1];
-    int retries;
+    match_mode mode;
     size_t nids, nreserved;
     char ids[][DM_ID_MAX + 1];
 } offer_call;
@@ -152,22 +159,23 @@ static void on_offer(void *ud, redisReply *reply)
     if (made->elements > 0) {
         push_offers(srv, reply->element[0], made, reply->element[2]->integer, reply->element[3]);
         dm_push_request(srv, reply->element[0]);
+        srv->counters.matches_stalled += o->mode.stalled;
     }
-    bool again = made->elements == 0 && o->nids > 0 && o->retries > 0 &&
+    bool again = made->elements == 0 && o->nids > 0 && o->mode.retries > 0 &&
                  strcmp(dm_view_field(reply->element[0], "state"), "searching") == 0;
-    int retries = o->retries - 1;
+    match_mode next = {o->mode.retries - 1, o->mode.stalled};
     char rid[DM_ID_MAX + 1];
     snprintf(rid, sizeof rid, "%s", o->rid);
     offer_call_free(o);
     if (again)
-        match_request(srv, rid, retries);
+        match_request(srv, rid, next);
 }
 
 /* Offers rid to ids, in that order, up to the fan-out, reserving the first
- * `reserve` of them; retries: how often the request's match may run again if
- * this claims nobody. */
+ * `reserve` of them; mode.retries: how often the request's match may run
+ * again if this claims nobody. */
 static void run_offer(dm_server *srv, const char *rid, const char *miss, const char **ids, size_t n, size_t reserve,
-                      int retries)
+                      match_mode mode)
 {
     if (n > DM_STORE_MAX_ARGS - 6)
         n = DM_STORE_MAX_ARGS - 6;
@@ -176,7 +184,7 @@ static void run_offer(dm_server *srv, const char *rid, const char *miss, const c
         return;
     o->srv = srv;
     snprintf(o->rid, sizeof o->rid, "%s", rid);
-    o->retries = retries;
+    o->mode = mode;
     o->nids = o->nreserved = 0;
     dm_num fanout = dm_num_of(srv->cfg->offer_fanout);
     dm_num timeout = dm_num_of((long long)srv->cfg->offer_timeout_s * 1000);
@@ -246,23 +254,28 @@ static void on_candidates(void *ud, redisReply *reply)
     size_t nids = pick(srv, cands, order, ranked, ids);
     size_t want = (size_t)(srv->cfg->offer_fanout - pending);
     if (nids || pending == 0)
-        run_offer(srv, m->id, miss, ids, nids, want, m->retries);
+        run_offer(srv, m->id, miss, ids, nids, want, m->mode);
     free(cands);
     free(order);
 done:
     free(m);
 }
 
-static void match_request(dm_server *srv, const char *rid, int retries)
+static void match_request(dm_server *srv, const char *rid, match_mode mode)
 {
     dm_num scan = dm_num_of(srv->cfg->match_scan), grace = dm_grace(srv);
     const char *argv[] = {rid, scan.s, grace.s, NULL};
-    match_run(srv, rid, retries, "candidates", argv, on_candidates);
+    match_run(srv, rid, mode, "candidates", argv, on_candidates);
 }
 
 void dm_match_request(dm_server *srv, const char *rid)
 {
-    match_request(srv, rid, MATCH_RETRIES);
+    match_request(srv, rid, (match_mode){MATCH_RETRIES, false});
+}
+
+void dm_match_stalled(dm_server *srv, const char *rid)
+{
+    match_request(srv, rid, (match_mode){MATCH_RETRIES, true});
 }
 
 /* The waiting request the interpreter suits best: lowest queue score (urgent,
@@ -298,7 +311,7 @@ static void on_work(void *ud, redisReply *reply)
     if (whole && dm_view_candidate(reply->element[0]->str, reply->element[0]->len, &c) &&
         pick_work(m->srv, reply->element[1], &c, &best)) {
         const char *ids[] = {m->id};
-        run_offer(m->srv, best.id, "", ids, 1, 1, 0);
+        run_offer(m->srv, best.id, "", ids, 1, 1, (match_mode){0, false});
     }
     free(m);
 }
@@ -307,5 +320,5 @@ void dm_match_interpreter(dm_server *srv, const char *iid)
 {
     dm_num limit = dm_num_of(WORK_PER_LANGUAGE), grace = dm_grace(srv);
     const char *argv[] = {iid, limit.s, grace.s, NULL};
-    match_run(srv, iid, 0, "work", argv, on_work);
+    match_run(srv, iid, (match_mode){0, false}, "work", argv, on_work);
 }

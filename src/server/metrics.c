@@ -94,7 +94,7 @@ char *dm_metrics_text(dm_server *srv, const redisReply *stats)
     counter(&b, "requests_escalated_total", "Requests escalated to coordinators.", "", c->requests_escalated);
     counter(&b, "matches_stalled_total",
             "Requests the clock found waiting with no offer while interpreters of their language were free, and "
-            "matched again.",
+            "that got offers when matched again: matches that were lost.",
             "", c->matches_stalled);
     put(&b, "# HELP dragoman_offers_total Offers by outcome.\n# TYPE dragoman_offers_total counter\n");
     const char *outcomes[] = {"sent", "accepted", "declined", "expired", "withdrawn"};

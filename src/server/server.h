@@ -52,7 +52,7 @@ typedef struct dm_counters {
     uint64_t requests_created, offers_sent, offers_accepted, offers_declined, offers_expired, offers_withdrawn;
     uint64_t sessions_started, sessions_ended, requests_cancelled, requests_unfilled, requests_escalated;
     uint64_t requests_shed; /* refused as busy (max_backlog) */
-    uint64_t matches_stalled; /* requests found waiting with no offer while interpreters were free */
+    uint64_t matches_stalled; /* stalled requests (tick.lua) that got offers when matched again */
     uint64_t accept_ms_buckets[10]; /* time from request creation to accept */
     double accept_ms_sum;
     uint64_t ws_messages, ws_errors;
@@ -134,6 +134,9 @@ void dm_handle_message(dm_server *srv, const dm_actor *actor, const dm_reply_to 
 
 /* match.c: offering. */
 void dm_match_request(dm_server *srv, const char *rid);
+/* The same for a request the clock found stalled (tick.lua); counted in
+ * matches_stalled when that match makes offers. */
+void dm_match_stalled(dm_server *srv, const char *rid);
 void dm_match_interpreter(dm_server *srv, const char *iid);
 /* Pushes a request's new state to its clinic, its interpreter and coordinators. */
 void dm_push_request(dm_server *srv, const struct redisReply *hash);

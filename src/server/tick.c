@@ -118,10 +118,8 @@ static void on_tick(void *ud, redisReply *reply)
     }
     for (size_t i = 0; i < reply->element[4]->elements; i++)
         dm_match_request(srv, reply->element[4]->element[i]->str);
-    for (size_t i = 0; i < reply->element[5]->elements; i++) {
-        srv->counters.matches_stalled++;
-        dm_match_request(srv, reply->element[5]->element[i]->str);
-    }
+    for (size_t i = 0; i < reply->element[5]->elements; i++)
+        dm_match_stalled(srv, reply->element[5]->element[i]->str);
 }
 
 /* A connection that never says hello holds resources for nothing. */

@@ -53,12 +53,16 @@ describe('concurrent matching', () => {
     await assertInvariants(env.redis);
   });
 
-  it('a request nobody free can take is left alone by the clock', T(), async () => {
+  it('a request nobody free can take is not counted as a lost match', T(), async () => {
     const clinic = await env.clinic();
     await env.interpreter('i-r1');
-    const req = await create(clinic, { language: 'fa' });
+    const farhad = await env.interpreter('i-f1');
+    // No free interpreter speaks Ukrainian; Farhad speaks Farsi but is not a woman.
+    const uk = await create(clinic, { language: 'uk' });
+    const fa = await create(clinic, { language: 'fa', gender: 'female', gender_need: 'required' });
     await new Promise((r) => setTimeout(r, 6000));
-    assert.equal(await metric('matches_stalled_total'), 0, 'no free Farsi interpreter: nothing to match again');
-    assert.equal((await env.redis.cmd('HGET', `dm:r:${req.id}`, 'state')), 'searching');
+    await farhad.expectNo('offer', 100, () => true, 'Farhad does not suit the request');
+    assert.equal(await metric('matches_stalled_total'), 0, 'looked at again, but nothing was lost');
+    for (const r of [uk, fa]) assert.equal(await env.redis.cmd('HGET', `dm:r:${r.id}`, 'state'), 'searching');
   });
 });
