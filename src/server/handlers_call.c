@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "dragoman/clock.h"
 #include "dragoman/log.h"
@@ -47,17 +46,6 @@ static call_ctx *ctx_new(dm_hctx *h, const char *rid, size_t extra)
     free(h);
     snprintf(c->rid, sizeof c->rid, "%s", rid);
     return c;
-}
-
-static bool random_id(char prefix, char *out, size_t outlen)
-{
-    unsigned char b[8];
-    if (outlen < 2 * sizeof b + 2 || getrandom(b, sizeof b, 0) != (ssize_t)sizeof b)
-        return false;
-    out[0] = prefix;
-    for (size_t i = 0; i < sizeof b; i++)
-        snprintf(out + 1 + 2 * i, 3, "%02x", b[i]);
-    return true;
 }
 
 /* A call exists while its session can still start or end. */
@@ -211,7 +199,7 @@ void dm_handle_call_join(dm_hctx *h, const dm_msg *msg)
     call_ctx *c = ctx_new(h, msg->u.call.request, 0);
     if (!c)
         return;
-    if (!random_id('p', c->peer, sizeof c->peer)) {
+    if (!dm_random_id('p', 8, c->peer, sizeof c->peer)) {
         dm_server_error(c->h.srv, &c->h.to, DM_ERR_INTERNAL, "no randomness for a peer id");
         free(c);
         return;
@@ -417,7 +405,7 @@ void dm_handle_call_invite(dm_hctx *h, const dm_msg *msg)
     if (!c)
         return;
     char gid[DM_PEER_MAX + 1], hash[65];
-    if (!dm_token_new("guest", c->payload, DM_TOKEN_MAX + 1) || !random_id('g', gid, sizeof gid)) {
+    if (!dm_token_new("guest", c->payload, DM_TOKEN_MAX + 1) || !dm_random_id('g', 8, gid, sizeof gid)) {
         dm_server_error(c->h.srv, &c->h.to, DM_ERR_INTERNAL, "no randomness for a link");
         free(c);
         return;

@@ -209,16 +209,19 @@ static void run_offer(dm_server *srv, const char *rid, const char *miss, const c
  * different interpreters instead of all losing to the first. */
 static size_t pick(dm_server *srv, const dm_candidate *cands, const size_t *order, size_t ranked, const char **ids)
 {
-    size_t max = (size_t)srv->cfg->offer_fanout * 2, nids = 0;
+    size_t max = (size_t)srv->cfg->offer_fanout * 2, nids = 0, nlate = 0;
     if (max > DM_STORE_MAX_ARGS - 8)
         max = DM_STORE_MAX_ARGS - 8;
-    for (int pass = 0; pass < 2; pass++) {
-        for (size_t i = 0; i < ranked && nids < max; i++) {
-            const char *id = cands[order[i]].id;
-            if (dm_reserve_has(srv->reserved, id) == (pass == 1))
-                ids[nids++] = id;
-        }
+    const char *late[DM_STORE_MAX_ARGS];
+    for (size_t i = 0; i < ranked && nids < max; i++) {
+        const char *id = cands[order[i]].id;
+        if (!dm_reserve_has(srv->reserved, id))
+            ids[nids++] = id;
+        else if (nlate < max)
+            late[nlate++] = id;
     }
+    for (size_t i = 0; i < nlate && nids < max; i++)
+        ids[nids++] = late[i];
     return nids;
 }
 
@@ -235,9 +238,7 @@ static void on_candidates(void *ud, redisReply *reply)
     const redisReply *recs = reply->elements > 2 ? reply->element[2] : NULL;
     if (!recs || recs->type != REDIS_REPLY_STRING)
         goto done;
-    size_t n = recs->len ? 1 : 0;
-    for (size_t i = 0; i < recs->len; i++)
-        n += recs->str[i] == '\n';
+    size_t n = dm_view_lines(recs->str, recs->len);
     dm_candidate *cands = calloc(n ? n : 1, sizeof *cands);
     size_t *order = calloc(n ? n : 1, sizeof *order);
     if (!cands || !order) {
@@ -283,13 +284,12 @@ void dm_match_stalled(dm_server *srv, const char *rid)
 static bool pick_work(dm_server *srv, const redisReply *waiting, const dm_candidate *c, dm_work_item *best)
 {
     bool found = false;
-    const char *p = waiting->str, *end = p + waiting->len;
-    for (dm_work_item w; p < end; p++) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        bool ok = dm_view_work_item(p, len, &w);
-        p += len;
-        if (!ok || w.pending >= srv->cfg->offer_fanout || (found && w.score >= best->score))
+    const char *p = waiting->str, *line;
+    size_t len;
+    dm_work_item w;
+    while ((line = dm_view_line(&p, waiting->str + waiting->len, &len))) {
+        if (!dm_view_work_item(line, len, &w) || w.pending >= srv->cfg->offer_fanout ||
+            (found && w.score >= best->score))
             continue;
         if (dm_dispatch_eligible(&w.need, c) != DM_REJECT_NONE)
             continue;

@@ -162,6 +162,10 @@ cJSON *dm_view_online(const char *const f[6]);
  * returning how many parsed (malformed lines are skipped). */
 bool dm_view_candidate(const char *rec, size_t len, dm_candidate *c);
 size_t dm_view_candidates(const char *recs, size_t len, dm_candidate *out, size_t max);
+/* The lines of such a reply: the next one from *p (its length in *len, *p
+ * moved past it), NULL at end; and how many there are. */
+const char *dm_view_line(const char **p, const char *end, size_t *len);
+size_t dm_view_lines(const char *s, size_t len);
 void dm_view_need(const struct redisReply *request, dm_need *need);
 /* A waiting request as work.lua lists it (one line): queue score, pending
  * offers, id and what the interpreter must suit. */

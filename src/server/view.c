@@ -176,17 +176,31 @@ bool dm_view_candidate(const char *rec, size_t len, dm_candidate *c)
     return true;
 }
 
+const char *dm_view_line(const char **p, const char *end, size_t *len)
+{
+    const char *line = *p;
+    if (line >= end)
+        return NULL;
+    const char *nl = memchr(line, '\n', (size_t)(end - line));
+    *len = nl ? (size_t)(nl - line) : (size_t)(end - line);
+    *p = line + *len + 1;
+    return line;
+}
+
+size_t dm_view_lines(const char *s, size_t len)
+{
+    size_t n = 0, l;
+    for (const char *p = s; dm_view_line(&p, s + len, &l);)
+        n++;
+    return n;
+}
+
 size_t dm_view_candidates(const char *recs, size_t len, dm_candidate *out, size_t max)
 {
-    size_t n = 0;
-    const char *end = recs + len;
-    for (const char *p = recs; p < end && n < max;) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        if (dm_view_candidate(p, l, &out[n]))
-            n++;
-        p += l + 1;
-    }
+    size_t n = 0, l;
+    const char *p = recs, *line;
+    while (n < max && (line = dm_view_line(&p, recs + len, &l)))
+        n += dm_view_candidate(line, l, &out[n]);
     return n;
 }
 

@@ -15,13 +15,18 @@ void dm_token_hash(const char *token, char out[65])
 
 /* getrandom needs no descriptor: a hello makes a token, and a server at its
  * open-file limit (one descriptor per phone) must still be able to. */
+bool dm_random_id(char prefix, size_t nbytes, char *out, size_t len)
+{
+    unsigned char b[32];
+    if (nbytes > sizeof b || len < 2 * nbytes + 2 || getrandom(b, nbytes, 0) != (ssize_t)nbytes)
+        return false;
+    out[0] = prefix;
+    for (size_t i = 0; i < nbytes; i++)
+        snprintf(out + 1 + 2 * i, 3, "%02x", b[i]);
+    return true;
+}
+
 bool dm_token_new(const char *role, char *out, size_t len)
 {
-    unsigned char b[24];
-    if (len < 2 * sizeof b + 2 || getrandom(b, sizeof b, 0) != (ssize_t)sizeof b)
-        return false;
-    int n = snprintf(out, len, "%.1s", role);
-    for (size_t i = 0; i < sizeof b; i++)
-        n += snprintf(out + n, len - (size_t)n, "%02x", b[i]);
-    return true;
+    return dm_random_id(role[0], 24, out, len);
 }

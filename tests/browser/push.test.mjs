@@ -137,6 +137,21 @@ async function until(page, fn, what) {
   return waitFor(async () => fn(await notifications(page)), { what });
 }
 
+// An interpreter available with push on for this phone, then the app closed
+// (the phone is in a pocket): the page and the channel its pushes arrive by.
+async function pocketPhone(id) {
+  const page = await phone(id);
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  const deliver = await pushChannel(page);
+  await page.getByRole('switch').click(); // available
+  await page.locator('.switch[aria-checked="true"]').waitFor();
+  await openSettings(page);
+  await toggle(page).click();
+  await page.locator('.push-settings [role="switch"][aria-checked="true"]').waitFor();
+  await page.goto(`${env.server.base}/`);
+  return { page, deliver };
+}
+
 test('settings: this phone on, quiet hours, kinds of job, off and remove, through the server', T(90), async () => {
   const page = await phone('i-a1');
   await page.locator('.push-entry').waitFor();
@@ -275,16 +290,7 @@ test('settings in Arabic, notifications blocked, and a browser without push', T(
 });
 
 test('service worker: notifications for offers, replaced, withdrawn, and receipts', T(90), async () => {
-  const page = await phone('i-a4');
-  await page.evaluate(() => navigator.serviceWorker.ready);
-  const deliver = await pushChannel(page);
-  await page.getByRole('switch').click(); // available
-  await page.locator('.switch[aria-checked="true"]').waitFor();
-  await openSettings(page);
-  await toggle(page).click();
-  await page.locator('.push-settings [role="switch"][aria-checked="true"]').waitFor();
-  // The app is closed: the phone is in a pocket.
-  await page.goto(`${env.server.base}/`);
+  const { page, deliver } = await pocketPhone('i-a4');
   const coord = await env.coordinator();
   const clinic = await env.clinic('c-north');
 
@@ -339,15 +345,7 @@ test('service worker: notifications for offers, replaced, withdrawn, and receipt
 });
 
 test('tapping a notification: Accept accepts in the app, Decline shows the reasons', T(90), async () => {
-  const page = await phone('i-a5');
-  await page.evaluate(() => navigator.serviceWorker.ready);
-  const deliver = await pushChannel(page);
-  await page.getByRole('switch').click();
-  await page.locator('.switch[aria-checked="true"]').waitFor();
-  await openSettings(page);
-  await toggle(page).click();
-  await page.locator('.push-settings [role="switch"][aria-checked="true"]').waitFor();
-  await page.goto(`${env.server.base}/`);
+  const { page, deliver } = await pocketPhone('i-a5');
   const coord = await env.coordinator();
   const clinic = await env.clinic('c-north');
 
