@@ -6,11 +6,11 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
 PKGS := libevent libevent_pthreads hiredis libwebsockets libcjson libcrypto libcurl
-DEB_PKGS := build-essential pkg-config libevent-dev libhiredis-dev libwebsockets-dev libcjson-dev \
+DEB_PKGS := build-essential pkg-config libevent-dev libhiredis-dev libwebsockets-dev libev-dev libcjson-dev \
             libssl-dev libcurl4-openssl-dev libcmocka-dev redis-server
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lev -lpthread
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes

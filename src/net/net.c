@@ -209,6 +209,7 @@ static void net_free(dm_net *net)
     if (net->in_ev)
         event_free(net->in_ev);
     dm_connmap_free(&net->map);
+    dm_net_loop_free(net->loop);
     pthread_mutex_destroy(&net->wake_lock);
     free(net->web_root);
     free(net->iface);
@@ -351,15 +352,15 @@ int dm_net_register(dm_net *net, dm_conn *c, struct lws *wsi, bool is_ws)
     return 0;
 }
 
-/* lws thread. Ends the service loop. A timer callback runs before lws_service
- * polls again, so the poll is woken up rather than left to its timeout; once
- * done, closes come from lws_context_destroy and must not wake anything. */
+/* lws thread, inside the loop's callbacks. Ends the service loop once the
+ * callback returns; once done, closes come from lws_context_destroy and must
+ * not end anything again. */
 static void finish(dm_net *net)
 {
     if (net->done)
         return;
     net->done = true;
-    lws_cancel_service(net->ctx);
+    dm_net_loop_break(net->loop);
 }
 
 /* lws thread. While stopping, the last connection to go ends the service loop. */
@@ -432,12 +433,8 @@ void dm_net_drain_outbound(dm_net *net)
 static void *service_main(void *arg)
 {
     dm_net *net = arg;
-    while (!net->done) {
-        if (lws_service(net->ctx, 0) < 0) {
-            dm_error("net: lws_service failed; the network is down");
-            break;
-        }
-    }
+    while (!net->done)
+        dm_net_loop_run(net->loop);
     lws_sul_schedule(net->ctx, 0, &net->stop_sul, NULL, LWS_SET_TIMER_USEC_CANCEL);
     pthread_mutex_lock(&net->wake_lock);
     net->lws_alive = false;
@@ -459,7 +456,9 @@ static struct lws_context *create_context(dm_net *net, int fd_limit)
 {
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
-    info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+    void *loops[] = {net->loop};
+    info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_LIBEV;
+    info.foreign_loops = loops;
     info.fd_limit_per_thread = (unsigned int)fd_limit;
     info.user = net;
     struct lws_context *ctx = lws_create_context(&info);
@@ -534,7 +533,8 @@ dm_net *dm_net_start(const dm_net_config *cfg, struct event_base *base, dm_net_e
     dm_net *net = net_new(cfg, base, cb, ud);
     if (!net)
         return NULL;
-    net->ctx = create_context(net, fd_limit);
+    net->loop = dm_net_loop_new();
+    net->ctx = net->loop ? create_context(net, fd_limit) : NULL;
     if (!net->ctx) {
         net_free(net);
         return NULL;

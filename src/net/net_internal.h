@@ -84,6 +84,7 @@ struct dm_net {
     char *iface; /* the configured host, kept for lws */
     char *web_root;
     struct lws_context *ctx;
+    struct ev_loop *loop; /* lws runs on it: epoll, not poll() over every socket */
     struct lws_http_mount mounts[4];
     pthread_t thread;
 
@@ -102,6 +103,12 @@ struct dm_net {
     void *ud;
     bool dispatching, stopped;
 };
+
+struct ev_loop;
+struct ev_loop *dm_net_loop_new(void);
+void dm_net_loop_run(struct ev_loop *loop);
+void dm_net_loop_break(struct ev_loop *loop);
+void dm_net_loop_free(struct ev_loop *loop);
 
 int dm_net_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
 int dm_net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
