@@ -159,7 +159,8 @@ cJSON *dm_view_offer(const char *oid, int64_t deadline, const struct redisReply 
 cJSON *dm_view_online(const char *const f[6]);
 /* Candidates as candidates.lua and work.lua send them: lines of tab-separated
  * fields (candidate_record in _prelude.lua). One line; or all of them into out,
- * returning how many parsed (malformed lines are skipped). */
+ * returning how many parsed (malformed lines are skipped), each ranked by its
+ * position (dm_view_candidates: candidates.lua sends them in order). */
 bool dm_view_candidate(const char *rec, size_t len, dm_candidate *c);
 size_t dm_view_candidates(const char *recs, size_t len, dm_candidate *out, size_t max);
 /* The lines of such a reply: the next one from *p (its length in *len, *p

@@ -195,12 +195,17 @@ size_t dm_view_lines(const char *s, size_t len)
     return n;
 }
 
+/* candidates.lua sends its records least recently assigned first, with no
+ * time: the position is what ranking compares. */
 size_t dm_view_candidates(const char *recs, size_t len, dm_candidate *out, size_t max)
 {
     size_t n = 0, l;
     const char *p = recs, *line;
     while (n < max && (line = dm_view_line(&p, recs + len, &l)))
-        n += dm_view_candidate(line, l, &out[n]);
+        if (dm_view_candidate(line, l, &out[n])) {
+            out[n].last_assigned_ms = (int64_t)n + 1;
+            n++;
+        }
     return n;
 }
 

@@ -91,10 +91,10 @@ static void test_candidate_records(void **state)
     (void)state;
     /* Two good lines around a malformed one and an empty one; the length
      * bounds the parse (no terminating NUL is needed). */
-    static const char recs[] = "i-a\tar:native\tfemale\tvideo\t\t1\t5\t0\n"
+    static const char recs[] = "i-a\tar:native\tfemale\tvideo\t\t1\t\t0\n"
                                "broken\tline\n"
                                "\n"
-                               "i-b\tar:trained,fa:native\t\tphone\t\t0\t0\t0XXXX";
+                               "i-b\tar:trained,fa:native\t\tphone\t\t0\t\t1XXXX";
     dm_candidate out[4];
     size_t n = dm_view_candidates(recs, sizeof recs - 1 - 4, out, 4);
     assert_int_equal(n, 2);
@@ -102,11 +102,13 @@ static void test_candidate_records(void **state)
     assert_int_equal(out[0].gender, DM_GENDER_FEMALE);
     assert_int_equal(out[0].nspecialties, 0);
     assert_false(out[0].excluded);
-    assert_true(out[0].last_assigned_ms == 5);
+    /* The position in the reply is the rank key: first is least recently assigned. */
+    assert_true(out[0].last_assigned_ms == 1);
     assert_string_equal(out[1].id, "i-b");
     assert_int_equal(out[1].nlangs, 2);
     assert_false(out[1].active);
-    assert_false(out[1].excluded);
+    assert_true(out[1].excluded);
+    assert_true(out[1].last_assigned_ms == 2);
     assert_int_equal(dm_view_candidates(recs, sizeof recs - 1 - 4, out, 1), 1);
 }
 
