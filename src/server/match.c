@@ -280,16 +280,16 @@ void dm_match_stalled(dm_server *srv, const char *rid)
 }
 
 /* The waiting request the interpreter suits best: lowest queue score (urgent,
- * then oldest) among those with room for another offer. False when none. */
-static bool pick_work(dm_server *srv, const redisReply *waiting, const dm_candidate *c, dm_work_item *best)
+ * then oldest). work.lua sent only those with room for another offer. False
+ * when none. */
+static bool pick_work(const redisReply *waiting, const dm_candidate *c, dm_work_item *best)
 {
     bool found = false;
     const char *p = waiting->str, *line;
     size_t len;
     dm_work_item w;
     while ((line = dm_view_line(&p, waiting->str + waiting->len, &len))) {
-        if (!dm_view_work_item(line, len, &w) || w.pending >= srv->cfg->offer_fanout ||
-            (found && w.score >= best->score))
+        if (!dm_view_work_item(line, len, &w) || (found && w.score >= best->score))
             continue;
         if (dm_dispatch_eligible(&w.need, c) != DM_REJECT_NONE)
             continue;
@@ -309,7 +309,7 @@ static void on_work(void *ud, redisReply *reply)
     /* Another match here is offering this interpreter something already. */
     whole = whole && !dm_reserve_has(m->srv->reserved, m->id);
     if (whole && dm_view_candidate(reply->element[0]->str, reply->element[0]->len, &c) &&
-        pick_work(m->srv, reply->element[1], &c, &best)) {
+        pick_work(reply->element[1], &c, &best)) {
         const char *ids[] = {m->id};
         run_offer(m->srv, best.id, "", ids, 1, 1, (match_mode){0, false});
     }
@@ -318,7 +318,7 @@ static void on_work(void *ud, redisReply *reply)
 
 void dm_match_interpreter(dm_server *srv, const char *iid)
 {
-    dm_num limit = dm_num_of(WORK_PER_LANGUAGE), grace = dm_grace(srv);
-    const char *argv[] = {iid, limit.s, grace.s, NULL};
+    dm_num limit = dm_num_of(WORK_PER_LANGUAGE), grace = dm_grace(srv), fanout = dm_num_of(srv->cfg->offer_fanout);
+    const char *argv[] = {iid, limit.s, grace.s, fanout.s, NULL};
     match_run(srv, iid, (match_mode){0, false}, "work", argv, on_work);
 }
