@@ -7,7 +7,8 @@
 #   bench/server.sh node DIR PORT          the ws transport ceiling (bench/ceiling/ws-server.mjs)
 #   bench/server.sh stop DIR               everything it started
 # Each waits (bounded) until its server answers. DRAGOMAND overrides bin/dragomand
-# (it runs from that tree, for its config/); DRAGOMAND_ARGS adds settings.
+# (it runs from that tree, for its config/); DRAGOMAND_ARGS adds settings;
+# LOGLEVEL sets dragomand's --log-level (warn unless given).
 set -eu
 cmd=$1 dir=$2
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,7 +39,7 @@ start_dragomand() {
     cd "$(dirname "$bin")/.." # its config/ and src/web
     ulimit -n "$(ulimit -Hn)"
     "$bin" ${DRAGOMAND_ARGS:-} --listen "127.0.0.1:$PORT" --redis "redis://127.0.0.1:$RPORT" --data-dir "$dir/var" \
-        --log-level warn >> "$dir/dragomand.log" 2>&1 &
+        --log-level ${LOGLEVEL:-warn} >> "$dir/dragomand.log" 2>&1 &
     echo $! > "$dir/dragomand.pid"
     wait_port "$PORT" 20
 }
