@@ -32,12 +32,16 @@ enum {
     WS_RX_BUFFER = 1024,
     /* lws writes at most this much of a message per turn of its loop (by
      * default the rx buffer: 1 KB for a WebSocket, 4 KB for HTTP) and keeps
-     * the rest for the next turns, each of which polls every connection. So
-     * a message or a reply goes to the socket whole, as far as it takes it. */
+     * the rest for the next turns. So a message or a reply goes to the
+     * socket whole, as far as it takes it. */
     WS_TX_PACKET = 64 * 1024,
     HTTP_TX_PACKET = 1024 * 1024,
     NOFILE_MAX = 1 << 18,
     WANTED_FDS = 20480,
+    /* Descriptors the process needs beside lws's sockets: standard streams,
+     * the Redis connections, both loops' own, files being served, Web Push
+     * connections. See lws_fd_limit. */
+    FD_RESERVE = 128,
     CLOSE_REASON_MAX = 123, /* a close frame's payload is at most 125 bytes */
     CONTENT_TYPE_MAX = 127,
 };
@@ -451,6 +455,20 @@ static const lws_retry_bo_t idle_policy = {
     .secs_since_valid_hangup = 90,
 };
 
+/* How many sockets lws may hold, from the process's open-file limit (0:
+ * lws's default). lws stops accepting when its table is full and starts
+ * again when a connection closes, the kernel keeping the newcomers in the
+ * listen backlog meanwhile. Were the table as large as the limit, accept()
+ * would fail first (the other descriptors count too) and lws, which only
+ * logs that failure, would try again at once, forever: a core spent and a
+ * log line per try for as long as the server is full. */
+static unsigned int lws_fd_limit(int nofile)
+{
+    if (nofile > 2 * FD_RESERVE)
+        return (unsigned int)(nofile - FD_RESERVE);
+    return (unsigned int)nofile / 2;
+}
+
 /* libevent thread. */
 static struct lws_context *create_context(dm_net *net, int fd_limit)
 {
@@ -459,7 +477,7 @@ static struct lws_context *create_context(dm_net *net, int fd_limit)
     void *loops[] = {net->loop};
     info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_LIBEV;
     info.foreign_loops = loops;
-    info.fd_limit_per_thread = (unsigned int)fd_limit;
+    info.fd_limit_per_thread = lws_fd_limit(fd_limit);
     info.user = net;
     struct lws_context *ctx = lws_create_context(&info);
     if (!ctx) {

@@ -145,7 +145,7 @@ let serverSeq = 0;
 
 export class ServerProc {
   // opts: port, redisUrl ("" for a private Redis), dataDir, demo (path), settings
-  // (extra long options), name (for logs), env.
+  // (extra long options), name (for logs), env, nofile (its open-file limit).
   constructor(opts) {
     this.opts = opts;
     this.port = opts.port;
@@ -179,7 +179,11 @@ export class ServerProc {
     assert.ok(fs.existsSync(DRAGOMAND), `no server binary at ${DRAGOMAND} (make all asan)`);
     this.runs++;
     this.log += `\n===== ${this.name} run ${this.runs}: ${DRAGOMAND} ${this.args().join(' ')}\n`;
-    const child = spawn(DRAGOMAND, this.args(), {
+    // prlimit execs the server in its own process, so signals reach it.
+    const [cmd, argv] = this.opts.nofile
+      ? ['prlimit', [`--nofile=${this.opts.nofile}:${this.opts.nofile}`, DRAGOMAND, ...this.args()]]
+      : [DRAGOMAND, this.args()];
+    const child = spawn(cmd, argv, {
       cwd: REPO,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...(this.opts.env || {}) },
@@ -533,9 +537,10 @@ function settingArgs(s) {
 }
 
 export class Env {
-  constructor(settings = {}, { privateRedis = false } = {}) {
+  constructor(settings = {}, { privateRedis = false, nofile } = {}) {
     this.settings = { ...DEFAULT_SETTINGS, ...settings };
     this.privateRedis = privateRedis;
+    this.nofile = nofile;
     this.clients = new Set();
     this.servers = [];
   }
@@ -564,7 +569,7 @@ export class Env {
       name, port: await freePort(), config: this.config, demo: this.demo,
       redisUrl: this.privateRedis ? '' : this.redisProc.url,
       dataDir: dataDir || path.join(this.dir, `data-${name}`),
-      settings: settingArgs({ ...this.settings, ...settings }),
+      settings: settingArgs({ ...this.settings, ...settings }), nofile: this.nofile,
     });
     this.servers.push(s);
     if (start) await s.start();
