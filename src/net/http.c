@@ -260,6 +260,9 @@ int dm_net_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
         /* Broadcast to every protocol: only this one drains. */
         dm_net_drain_outbound(net);
         return 0;
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+        /* Just accepted, before lws spends anything on it (see fd_ceiling). */
+        return (int)(intptr_t)in >= net->fd_ceiling ? -1 : 0;
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         /* A WebSocket that asked for no subprotocol lands here: refuse it. */
         return -1;

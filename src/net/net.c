@@ -19,6 +19,7 @@
 #include "dragoman/log.h"
 
 #include <arpa/inet.h>
+#include <limits.h>
 #include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,7 @@ enum {
     WANTED_FDS = 20480,
     /* Descriptors the process needs beside lws's sockets: standard streams,
      * the Redis connections, both loops' own, files being served, Web Push
-     * connections. See lws_fd_limit. */
+     * connections. See fd_ceiling. */
     FD_RESERVE = 128,
     CLOSE_REASON_MAX = 123, /* a close frame's payload is at most 125 bytes */
     CONTENT_TYPE_MAX = 127,
@@ -455,18 +456,19 @@ static const lws_retry_bo_t idle_policy = {
     .secs_since_valid_hangup = 90,
 };
 
-/* How many sockets lws may hold, from the process's open-file limit (0:
- * lws's default). lws stops accepting when its table is full and starts
- * again when a connection closes, the kernel keeping the newcomers in the
- * listen backlog meanwhile. Were the table as large as the limit, accept()
- * would fail first (the other descriptors count too) and lws, which only
- * logs that failure, would try again at once, forever: a core spent and a
- * log line per try for as long as the server is full. */
-static unsigned int lws_fd_limit(int nofile)
+/* The lowest descriptor number a new connection may not have. Descriptors
+ * are numbered lowest free first, so a connection numbered this high means
+ * that many are open, and it is refused (lws closes it) to keep FD_RESERVE
+ * free. Without that reserve, accept() ran out of descriptors first, and lws,
+ * which only logs that failure, tried again at once, forever: a core spent
+ * and a log line per try for as long as the server was full. lws's table
+ * stays as large as the limit: a smaller one makes lws look every socket up
+ * by searching its whole table. */
+static int fd_ceiling(int nofile)
 {
-    if (nofile > 2 * FD_RESERVE)
-        return (unsigned int)(nofile - FD_RESERVE);
-    return (unsigned int)nofile / 2;
+    if (nofile <= 0)
+        return INT_MAX;
+    return nofile > 2 * FD_RESERVE ? nofile - FD_RESERVE : nofile / 2;
 }
 
 /* libevent thread. */
@@ -477,7 +479,7 @@ static struct lws_context *create_context(dm_net *net, int fd_limit)
     void *loops[] = {net->loop};
     info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_LIBEV;
     info.foreign_loops = loops;
-    info.fd_limit_per_thread = lws_fd_limit(fd_limit);
+    info.fd_limit_per_thread = (unsigned int)fd_limit;
     info.user = net;
     struct lws_context *ctx = lws_create_context(&info);
     if (!ctx) {
@@ -552,6 +554,7 @@ dm_net *dm_net_start(const dm_net_config *cfg, struct event_base *base, dm_net_e
     if (!net)
         return NULL;
     net->loop = dm_net_loop_new();
+    net->fd_ceiling = fd_ceiling(fd_limit);
     net->ctx = net->loop ? create_context(net, fd_limit) : NULL;
     if (!net->ctx) {
         net_free(net);

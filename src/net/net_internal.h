@@ -80,6 +80,7 @@ typedef struct dm_http_conn {
 
 struct dm_net {
     size_t max_message, max_body;
+    int fd_ceiling; /* connections with a descriptor this high are refused */
     int port;
     char *iface; /* the configured host, kept for lws */
     char *web_root;
