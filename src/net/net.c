@@ -48,6 +48,9 @@ enum {
 };
 
 #define STOP_GRACE_US (2 * LWS_USEC_PER_SEC)
+/* Goodbyes go out this many at a time, a millisecond apart (see say_goodbyes). */
+#define GOODBYE_BATCH 500
+#define GOODBYE_GAP_US 1000
 
 static const struct lws_protocols protocols[] = {
     {"http", dm_net_http_callback, sizeof(dm_http_conn), 0, 0, NULL, HTTP_TX_PACKET},
@@ -387,14 +390,21 @@ static void stop_deadline(lws_sorted_usec_list_t *sul)
     finish(net);
 }
 
-/* lws thread: say goodbye to everyone, then let the service loop run until
- * they are gone or the grace period ends. */
-static void begin_stop(dm_net *net)
+/* lws thread. Up to GOODBYE_BATCH connections not yet told are told to go;
+ * true once none is left. Each close handshake gets an lws timer, and lws
+ * keeps its timers in a list sorted by walking it, so telling ten thousand at
+ * once spent most of a restart in that walk: in batches, the clients' answers
+ * end most handshakes (and their timers) before the next batch. The scan
+ * starts over each time because closing moves entries of the map. */
+static bool say_goodbyes(dm_net *net)
 {
-    net->stopping = true;
-    size_t cursor = 0;
+    size_t cursor = 0, told = 0;
     dm_conn *c;
-    while ((c = dm_connmap_next(&net->map, &cursor))) {
+    while (told < GOODBYE_BATCH && (c = dm_connmap_next(&net->map, &cursor))) {
+        if (c->told_to_go)
+            continue;
+        c->told_to_go = true;
+        told++;
         dm_out *o = c->is_ws ? dm_net_out_close(c->id, LWS_CLOSE_STATUS_GOINGAWAY, "going away")
                              : dm_net_out_reply(c->id, HTTP_STATUS_SERVICE_UNAVAILABLE, "text/plain",
                                                 "shutting down\n", 14);
@@ -405,10 +415,28 @@ static void begin_stop(dm_net *net)
         else
             dm_net_http_route((dm_http_conn *)c, o);
     }
-    if (net->map.count == 0)
+    return told < GOODBYE_BATCH;
+}
+
+/* lws thread. */
+static void goodbye_next(lws_sorted_usec_list_t *sul)
+{
+    dm_net *net = lws_container_of(sul, dm_net, goodbye_sul);
+    if (!say_goodbyes(net))
+        lws_sul_schedule(net->ctx, 0, &net->goodbye_sul, goodbye_next, GOODBYE_GAP_US);
+}
+
+/* lws thread: say goodbye to everyone, then let the service loop run until
+ * they are gone or the grace period ends. */
+static void begin_stop(dm_net *net)
+{
+    net->stopping = true;
+    if (net->map.count == 0) {
         finish(net);
-    else
-        lws_sul_schedule(net->ctx, 0, &net->stop_sul, stop_deadline, STOP_GRACE_US);
+        return;
+    }
+    lws_sul_schedule(net->ctx, 0, &net->stop_sul, stop_deadline, STOP_GRACE_US);
+    goodbye_next(&net->goodbye_sul);
 }
 
 /* lws thread, from LWS_CALLBACK_EVENT_WAIT_CANCELLED. */
@@ -441,6 +469,7 @@ static void *service_main(void *arg)
     while (!net->done)
         dm_net_loop_run(net->loop);
     lws_sul_schedule(net->ctx, 0, &net->stop_sul, NULL, LWS_SET_TIMER_USEC_CANCEL);
+    lws_sul_schedule(net->ctx, 0, &net->goodbye_sul, NULL, LWS_SET_TIMER_USEC_CANCEL);
     pthread_mutex_lock(&net->wake_lock);
     net->lws_alive = false;
     pthread_mutex_unlock(&net->wake_lock);

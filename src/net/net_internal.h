@@ -5,7 +5,7 @@
  *   - fixed by dm_net_start, read-only afterwards: limits, port, iface,
  *     web_root, mounts;
  *   - libevent thread: stop_out, in_ev, cb, ud, dispatching, stopped;
- *   - lws thread: ctx (after start), map, next_id, stopping, done, stop_sul and
+ *   - lws thread: ctx (after start), map, next_id, stopping, done, the suls and
  *     every per-session struct (dm_ws_conn, dm_http_conn);
  *   - any thread: out_q and in_q (locked queues), and ctx only through
  *     dm_net_wake() under wake_lock. */
@@ -60,6 +60,7 @@ typedef struct dm_conn {
     uint64_t id; /* 0 until registered in the map */
     struct lws *wsi;
     bool is_ws;
+    bool told_to_go; /* shutting down, its goodbye is on the way */
 } dm_conn;
 
 typedef struct dm_ws_conn {
@@ -97,7 +98,7 @@ struct dm_net {
     dm_connmap map;
     uint64_t next_id;
     bool stopping, done;
-    lws_sorted_usec_list_t stop_sul;
+    lws_sorted_usec_list_t stop_sul, goodbye_sul;
 
     struct event *in_ev;
     dm_net_event_cb cb;
