@@ -17,6 +17,8 @@ if not rh.state then return fail('not_found', 'no request ' .. rid) end
 local deadline = NOW + timeout
 local made, pushable = {}, {}
 if rh.state ~= 'searching' or held(rh) then return {redis.call('HGETALL', key), made, deadline, pushable} end
+-- From here on work.lua may offer it interpreters as they come free (see there).
+if not rh.matched then redis.call('HSET', key, 'matched', '1') end
 local pend = key .. ':pending'
 local want = fanout - redis.call('SCARD', pend)
 for i = 7, #ARGV do

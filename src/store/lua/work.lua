@@ -1,9 +1,11 @@
 -- Waiting requests an interpreter could be offered: the head of the queue of
 -- each of their languages, in queue order, skipping requests they are excluded
--- from and those that already have fanout offers out (under load, most of
+-- from, those that already have fanout offers out (under load, most of
 -- the queue: reading their fields for nothing made this script the largest
--- cost after candidates.lua). Matching (in C) picks the first one the
--- interpreter suits.
+-- cost after candidates.lua), and those whose own first match has not come
+-- back yet (offer.lua marks them matched): that match offers them fanout
+-- interpreters in one call, and offering them one here split that call into
+-- several. Matching (in C) picks the first one the interpreter suits.
 -- ARGV: interpreter id, how many per language, grace ms, offer fanout.
 -- Returns {the interpreter's candidate_record or '', waiting} where waiting is
 -- lines of tab-separated queue score, pending offers, request id, language,
@@ -20,10 +22,11 @@ for _, lang in ipairs(langs_of(ih)) do
   for i = 1, #q, 2 do
     local rk = P .. 'r:' .. q[i]
     local pending = redis.call('SCARD', rk .. ':pending')
-    if pending < fanout and redis.call('SISMEMBER', rk .. ':ex', iid) == 0 then
-      local f = redis.call('HMGET', rk, 'language', 'modality', 'gender', 'gender_need', 'specialty', 'escalated')
-      waiting[#waiting + 1] = table.concat({q[i + 1], pending, q[i], f[1] or '',
-        f[2] or '', f[3] or '', f[4] or '', f[5] or '', f[6] or '0'}, '\t')
+    local f = pending < fanout and
+      redis.call('HMGET', rk, 'matched', 'language', 'modality', 'gender', 'gender_need', 'specialty', 'escalated')
+    if f and f[1] and redis.call('SISMEMBER', rk .. ':ex', iid) == 0 then
+      waiting[#waiting + 1] = table.concat({q[i + 1], pending, q[i], f[2] or '',
+        f[3] or '', f[4] or '', f[5] or '', f[6] or '', f[7] or '0'}, '\t')
     end
   end
 end
