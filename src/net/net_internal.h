@@ -1,5 +1,6 @@
 /* Private to src/net: the state shared by net.c (threads, queues, public
- * calls), ws.c (the "dragoman.v1" protocol) and http.c (protocols[0]).
+ * calls), conns.c (the connections' ids, routing and goodbyes), ws.c (the
+ * "dragoman.v1" protocol), http.c (protocols[0]) and evloop.c (the loop).
  *
  * Ownership by thread:
  *   - fixed by dm_net_start, read-only afterwards: limits, port, iface,
