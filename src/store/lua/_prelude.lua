@@ -91,6 +91,20 @@ local function free_sync(id, grace)
   return true
 end
 
+-- The requests an interpreter coming free may be offered (work.lua), per
+-- language with their queue score: those in their queue that have been
+-- through a match and may be short of offers. A superset: a request is put
+-- in whenever it may have come short (an offer of it closed, its match left
+-- it short, it came back to its queue), and work.lua drops those it finds
+-- full or no longer searching, so that it reads only these and not the whole
+-- head of the queue, most of which holds its offers.
+local function short_sync(rid)
+  local f = redis.call('HMGET', P .. 'r:' .. rid, 'state', 'language', 'matched')
+  if f[1] ~= 'searching' or not f[3] then return end
+  local score = redis.call('ZSCORE', P .. 'q:' .. f[2], rid)
+  if score then redis.call('ZADD', P .. 'short:' .. f[2], score, rid) end
+end
+
 -- Ends a pending offer (declined, expired or withdrawn) and frees its holder.
 -- Returns the interpreter's id, or nil when the offer was not pending.
 local function offer_close(oid, state, reason, grace)
@@ -100,6 +114,7 @@ local function offer_close(oid, state, reason, grace)
   redis.call('HSET', ok, 'state', state, 'decided_at', NOW, 'reason', reason)
   redis.call('ZREM', P .. 'deadlines', oid)
   redis.call('SREM', P .. 'r:' .. o.request .. ':pending', oid)
+  short_sync(o.request)
   local ik = P .. 'i:' .. o.interpreter
   if redis.call('HGET', ik, 'offer') == oid then
     redis.call('HDEL', ik, 'offer')
@@ -144,10 +159,16 @@ local function queue_add(rid, rh, esc)
   redis.call('ZADD', P .. 'rt', NOW + esc, rid)
 end
 
+-- A request leaves its queue (taken or done).
+local function queue_rem(rid, lang)
+  redis.call('ZREM', P .. 'q:' .. lang, rid)
+  redis.call('ZREM', P .. 'short:' .. lang, rid)
+end
+
 -- A request leaves its queue, its timer and the open boards when it is done.
 local function request_close(rid, rh)
   redis.call('ZREM', P .. 'sched', rid)
-  redis.call('ZREM', P .. 'q:' .. rh.language, rid)
+  queue_rem(rid, rh.language)
   redis.call('ZREM', P .. 'rt', rid)
   redis.call('ZREM', P .. 'open', rid)
   redis.call('SREM', P .. 'copen:' .. rh.clinic, rid)

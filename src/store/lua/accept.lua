@@ -27,7 +27,7 @@ free_sync(iid, grace)
 redis.call('HSET', rk, 'state', 'assigned', 'interpreter', iid, 'interp_name', redis.call('HGET', ik, 'name'),
   'accepted_at', NOW, 'offer', oid)
 if eta > 0 then redis.call('HSET', rk, 'eta_at', NOW + eta * 60000) end
-redis.call('ZREM', P .. 'q:' .. rh.language, rid)
+queue_rem(rid, rh.language)
 redis.call('ZREM', P .. 'rt', rid)
 local withdrawn = withdraw_all(rid, 'taken', grace)
 rep_event(iid, 'accepted', rep_zone(ARGV[5]))

@@ -46,6 +46,6 @@ free_sync(iid, grace)
 redis.call('HSET', rk, 'state', 'assigned', 'interpreter', iid, 'interp_name', ih.name, 'accepted_at', NOW,
   'assigned_by', coord, 'assign_reason', reason)
 redis.call('HDEL', rk, 'offer')
-redis.call('ZREM', P .. 'q:' .. rh.language, rid)
+queue_rem(rid, rh.language)
 redis.call('ZREM', P .. 'rt', rid)
 return {redis.call('HGETALL', rk), withdrawn, freed, elsewhere}

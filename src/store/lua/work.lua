@@ -1,11 +1,11 @@
--- Waiting requests an interpreter could be offered: the head of the queue of
--- each of their languages, in queue order, skipping requests they are excluded
--- from, those that already have fanout offers out (under load, most of
--- the queue: reading their fields for nothing made this script the largest
--- cost after candidates.lua), and those whose own first match has not come
--- back yet (offer.lua marks them matched): that match offers them fanout
--- interpreters in one call, and offering them one here split that call into
--- several. Matching (in C) picks the first one the interpreter suits.
+-- Waiting requests an interpreter could be offered: the head of each of its
+-- languages' short lists (short_sync in _prelude.lua: requests that have been
+-- through their first match and may be short of offers), in queue order,
+-- skipping those it is excluded from. Those found full or no longer
+-- searching leave the list. A request whose own first match has not come
+-- back is not there: that match offers it fanout interpreters in one call,
+-- and offering it one here split that call into several. Matching (in C)
+-- picks the first one the interpreter suits.
 -- ARGV: interpreter id, how many per language, grace ms, offer fanout.
 -- Returns {the interpreter's candidate_record or '', waiting} where waiting is
 -- lines of tab-separated queue score, pending offers, request id, language,
@@ -18,13 +18,15 @@ if not is_free(ih, grace) then return {''} end
 local rec = candidate_record(iid, crec_of(ih), ih.last_assigned, '0')
 local waiting = {}
 for _, lang in ipairs(langs_of(ih)) do
-  local q = redis.call('ZRANGE', P .. 'q:' .. lang, 0, limit - 1, 'WITHSCORES')
+  local sk = P .. 'short:' .. lang
+  local q = redis.call('ZRANGE', sk, 0, limit - 1, 'WITHSCORES')
   for i = 1, #q, 2 do
     local rk = P .. 'r:' .. q[i]
     local pending = redis.call('SCARD', rk .. ':pending')
-    local f = pending < fanout and
-      redis.call('HMGET', rk, 'matched', 'language', 'modality', 'gender', 'gender_need', 'specialty', 'escalated')
-    if f and f[1] and redis.call('SISMEMBER', rk .. ':ex', iid) == 0 then
+    local f = redis.call('HMGET', rk, 'state', 'language', 'modality', 'gender', 'gender_need', 'specialty', 'escalated')
+    if f[1] ~= 'searching' or pending >= fanout then
+      redis.call('ZREM', sk, q[i])
+    elseif redis.call('SISMEMBER', rk .. ':ex', iid) == 0 then
       waiting[#waiting + 1] = table.concat({q[i + 1], pending, q[i], f[2] or '',
         f[3] or '', f[4] or '', f[5] or '', f[6] or '', f[7] or '0'}, '\t')
     end

@@ -28,7 +28,7 @@ function hash(flat) {
 // Every interpreter, request and offer hash, by id, plus each request's
 // pending set, the free sets and the registry fields matching reads (crec).
 export async function readState(redis) {
-  const state = { interpreters: {}, requests: {}, offers: {}, pending: {}, free: {}, crec: {} };
+  const state = { interpreters: {}, requests: {}, offers: {}, pending: {}, free: {}, crec: {}, queue: {}, short: {} };
   for (const [key, value] of await redis.cmd('EVAL', DUMP, 0)) {
     let m;
     if ((m = /^dm:i:([^:]+)$/.exec(key))) state.interpreters[m[1]] = hash(value);
@@ -36,6 +36,8 @@ export async function readState(redis) {
     else if ((m = /^dm:o:([^:]+)$/.exec(key))) state.offers[m[1]] = hash(value);
     else if ((m = /^dm:r:([^:]+):pending$/.exec(key))) state.pending[m[1]] = value.sort();
     else if ((m = /^dm:free:([^:]+)$/.exec(key))) state.free[m[1]] = value;
+    else if ((m = /^dm:q:([^:]+)$/.exec(key))) state.queue[m[1]] = value;
+    else if ((m = /^dm:short:([^:]+)$/.exec(key))) state.short[m[1]] = value;
     else if (key === 'dm:crec') state.crec = hash(value);
   }
   return state;
@@ -44,7 +46,7 @@ export async function readState(redis) {
 // Returns the list of violated invariants (empty when all hold).
 export function violations(state) {
   const out = [];
-  const { interpreters: I, requests: R, offers: O, pending: P, free: F, crec: C } = state;
+  const { interpreters: I, requests: R, offers: O, pending: P, free: F, crec: C, queue: Q, short: S } = state;
   const jobHolders = {};
   for (const [iid, ih] of Object.entries(I)) {
     if (ih.job) {
@@ -89,6 +91,17 @@ export function violations(state) {
     // A request a coordinator assigned by hand was not won through an offer.
     if (OPEN.has(r.state) && r.offer && !r.assigned_by && !(O[r.offer]?.state === 'accepted' && O[r.offer]?.interpreter === r.interpreter)) {
       out.push(`request ${rid} names offer ${r.offer} (${O[r.offer]?.state} by ${O[r.offer]?.interpreter}) but is held by ${r.interpreter}`);
+    }
+  }
+  // An interpreter coming free looks only at the short lists (short_sync in
+  // _prelude.lua): a queued request that has been matched and holds no offer
+  // at all must be there, whatever the fan-out.
+  for (const [lang, rids] of Object.entries(Q)) {
+    for (const rid of rids) {
+      const r = R[rid] || {};
+      if (r.state === 'searching' && r.matched && !(P[rid] || []).length && !(S[lang] || []).includes(rid)) {
+        out.push(`request ${rid} is queued, matched and has no offer, but is not in dm:short:${lang}`);
+      }
     }
   }
   // What matching ranks by is a copy of the registry (written before it
