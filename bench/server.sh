@@ -22,12 +22,19 @@ wait_port() { # port, seconds
     done
 }
 
+# A process that has exited but is not yet reaped (a zombie: its parent was
+# this script's subshell, so init reaps it, here up to 1.5 s later) holds
+# nothing any more and counts as stopped.
+running() { # pid
+    kill -0 "$1" 2>/dev/null && [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]
+}
+
 stop_pid() { # pid file
     [ -f "$1" ] || return 0
     pid=$(cat "$1"); rm -f "$1"
     kill -TERM "$pid" 2>/dev/null || return 0
     i=0
-    while kill -0 "$pid" 2>/dev/null; do
+    while running "$pid"; do
         i=$((i + 1)); [ "$i" -gt 400 ] && { kill -KILL "$pid" 2>/dev/null; break; }
         sleep 0.05
     done
