@@ -19,8 +19,8 @@
 #include "dragoman/log.h"
 
 #include <arpa/inet.h>
-#include <limits.h>
 #include <event2/event.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -46,7 +46,6 @@ enum {
     CLOSE_REASON_MAX = 123, /* a close frame's payload is at most 125 bytes */
     CONTENT_TYPE_MAX = 127,
 };
-
 
 static const struct lws_protocols protocols[] = {
     {"http", dm_net_http_callback, sizeof(dm_http_conn), 0, 0, NULL, HTTP_TX_PACKET},

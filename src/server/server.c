@@ -7,12 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "dragoman/clock.h"
 #include "dragoman/log.h"
 #include "dragoman/registry.h"
 #include "dragoman/server.h"
+#include "dragoman/token.h"
 #include "server.h"
 
 #define EVENT_CHANNEL "dm:events"
@@ -276,11 +276,10 @@ static void on_store_status(void *ud, bool up)
 
 static void make_instance(dm_server *srv)
 {
-    unsigned char b[16] = {0};
-    if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b)
-        dm_warn("no randomness for this server's name on the event channel");
-    for (int i = 0; i < 16; i++)
-        snprintf(srv->instance + 2 * i, 3, "%02x", b[i]);
+    if (dm_random_id('s', (sizeof srv->instance - 2) / 2, srv->instance, sizeof srv->instance))
+        return;
+    dm_warn("no randomness for this server's name on the event channel");
+    snprintf(srv->instance, sizeof srv->instance, "s0");
 }
 
 dm_server *dm_server_start(const dm_config *cfg, struct event_base *base, const char *redis_url,

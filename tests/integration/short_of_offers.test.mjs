@@ -1,7 +1,7 @@
 // A request that still holds some of its offers but is short of the fan-out
 // gets the next interpreter who comes free, even when its own match found
 // nobody more: interpreters coming free look at the requests short of offers
-// (dm:short:LANG, see short_sync in src/store/lua/_prelude.lua).
+// (dm:short:LANG, see short_add in src/store/lua/_prelude.lua).
 import { beforeEach, describe, it } from 'node:test';
 
 import { T, create, offerFor, useEnv } from './lib/harness.mjs';

@@ -97,12 +97,17 @@ end
 -- in whenever it may have come short (an offer of it closed, its match left
 -- it short, it came back to its queue), and work.lua drops those it finds
 -- full or no longer searching, so that it reads only these and not the whole
--- head of the queue, most of which holds its offers.
+-- head of the queue, most of which holds its offers. The caller knows the
+-- request is searching and has been matched.
+local function short_add(rid, lang)
+  local score = redis.call('ZSCORE', P .. 'q:' .. lang, rid)
+  if score then redis.call('ZADD', P .. 'short:' .. lang, score, rid) end
+end
+
+-- The same for a request whose hash the caller has not read.
 local function short_sync(rid)
   local f = redis.call('HMGET', P .. 'r:' .. rid, 'state', 'language', 'matched')
-  if f[1] ~= 'searching' or not f[3] then return end
-  local score = redis.call('ZSCORE', P .. 'q:' .. f[2], rid)
-  if score then redis.call('ZADD', P .. 'short:' .. f[2], score, rid) end
+  if f[1] == 'searching' and f[3] then short_add(rid, f[2]) end
 end
 
 -- Ends a pending offer (declined, expired or withdrawn) and frees its holder.
@@ -150,12 +155,17 @@ local function held(rh)
   return rh.offer_from ~= nil and tonumber(rh.offer_from) > NOW
 end
 
+-- Into a language's queue, where the clock looks for stalled requests too.
+local function queue_put(rid, lang, score)
+  redis.call('ZADD', P .. 'q:' .. lang, score, rid)
+  redis.call('SADD', P .. 'qlangs', lang)
+end
+
 -- A request starts being offered: into its language's queue, with its
 -- escalation clock starting now.
 local function queue_add(rid, rh, esc)
   redis.call('HSET', P .. 'r:' .. rid, 'queued_at', NOW)
-  redis.call('ZADD', P .. 'q:' .. rh.language, queue_score(rh, false), rid)
-  redis.call('SADD', P .. 'qlangs', rh.language)
+  queue_put(rid, rh.language, queue_score(rh, false))
   redis.call('ZADD', P .. 'rt', NOW + esc, rid)
 end
 

@@ -18,7 +18,7 @@ local deadline = NOW + timeout
 local made, pushable = {}, {}
 if rh.state ~= 'searching' or held(rh) then return {redis.call('HGETALL', key), made, deadline, pushable} end
 -- From here on work.lua may offer it interpreters as they come free (see
--- work.lua and short_sync).
+-- work.lua and short_add).
 if not rh.matched then redis.call('HSET', key, 'matched', '1') end
 local pend = key .. ':pending'
 local want = fanout - redis.call('SCARD', pend)
@@ -49,5 +49,5 @@ for i = 7, #ARGV do
   end
 end
 if miss ~= '' then redis.call('HSET', key, 'miss', miss) end
-if want > 0 then short_sync(rid) end
+if want > 0 then short_add(rid, rh.language) end
 return {redis.call('HGETALL', key), made, deadline, pushable}

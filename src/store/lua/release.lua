@@ -17,9 +17,8 @@ redis.call('SADD', rk .. ':ex', iid)
 redis.call('HDEL', P .. 'i:' .. iid, 'job')
 call_close(rid, 'released')
 free_sync(iid, grace)
-redis.call('ZADD', P .. 'q:' .. rh.language, queue_score(rh, true), rid)
-short_sync(rid)
-redis.call('SADD', P .. 'qlangs', rh.language)
+queue_put(rid, rh.language, queue_score(rh, true))
+if rh.matched then short_add(rid, rh.language) end
 local due = tonumber(rh.queued_at or rh.created_at) + (rh.escalated == '1' and unf or esc)
 redis.call('ZADD', P .. 'rt', math.max(due, NOW), rid)
 return {redis.call('HGETALL', rk)}

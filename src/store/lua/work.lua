@@ -1,5 +1,5 @@
 -- Waiting requests an interpreter could be offered: the head of each of its
--- languages' short lists (short_sync in _prelude.lua: requests that have been
+-- languages' short lists (short_add in _prelude.lua: requests that have been
 -- through their first match and may be short of offers), in queue order,
 -- skipping those it is excluded from. Those found full or no longer
 -- searching leave the list. A request whose own first match has not come

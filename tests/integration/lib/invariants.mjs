@@ -93,7 +93,7 @@ export function violations(state) {
       out.push(`request ${rid} names offer ${r.offer} (${O[r.offer]?.state} by ${O[r.offer]?.interpreter}) but is held by ${r.interpreter}`);
     }
   }
-  // An interpreter coming free looks only at the short lists (short_sync in
+  // An interpreter coming free looks only at the short lists (short_add in
   // _prelude.lua): a queued request that has been matched and holds no offer
   // at all must be there, whatever the fan-out.
   for (const [lang, rids] of Object.entries(Q)) {
