@@ -7,6 +7,7 @@
  *               [--session-ms MS] [--ping S] [--hold S] [--open-requests N]
  *               [--server-pid-file F] [--redis URL] [--storm CMD] [--json FILE] [--label L]
  *   loadgen ceiling --redis URL --calls N [--json FILE]
+ *   loadgen scripts     (each script's SHA-1 and name, for bench/slowlog.mjs)
  *
  * Every loop is bounded in time; only 127.0.0.1 is ever contacted. */
 #include <cjson/cJSON.h>
@@ -18,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dragoman/embedded.h"
 #include "dragoman/store.h"
 #include "lg/ceiling.h"
 #include "lg/lg.h"
@@ -38,7 +40,7 @@ typedef struct cli {
 } cli;
 
 static const char usage[] =
-    "usage: loadgen seed|run|ceiling [options] (see the head of bench/loadgen.c and bench/README.md)\n";
+    "usage: loadgen seed|run|ceiling|scripts [options] (see the head of bench/loadgen.c and bench/README.md)\n";
 
 static bool parse_delay(const char *v, lg_opts *o)
 {
@@ -452,6 +454,19 @@ static void write_json(const char *path, cJSON *out)
     free(text);
 }
 
+/* The SHA-1 under which Redis knows each script, as the server loads it. */
+static int scripts(void)
+{
+    for (const dm_embedded *e = dm_script_sources; e->name; e++) {
+        char *text = e->name[0] == '_' ? NULL : dm_store_script_text(e->name);
+        char sha[41];
+        if (text && dm_store_script_sha(text, sha))
+            printf("%s %s\n", sha, e->name);
+        free(text);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     cli c;
@@ -469,6 +484,8 @@ int main(int argc, char **argv)
         rc = run(&c, out);
     else if (strcmp(c.mode, "ceiling") == 0)
         rc = ceiling(&c, out);
+    else if (strcmp(c.mode, "scripts") == 0)
+        rc = scripts();
     else
         fputs(usage, stderr);
     if (rc == 0 && c.json)

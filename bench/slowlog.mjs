@@ -10,21 +10,18 @@
 // the next script too). Figures are per request created (create.lua), the
 // cycle of the load scenarios. Logging every command slows Redis: compare
 // shares and counts, not absolute times.
-import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const luaDir = fileURLToPath(new URL('../src/store/lua/', import.meta.url));
-
-// A loaded script is the _*.lua files in name order, each followed by a
-// newline, then the script (dm_store_script_text): its SHA-1 names it.
+// A loaded script's SHA-1 names it; bench/loadgen (built by make bench)
+// prints each one as the server loads it (dm_store_script_text).
 function scriptNames() {
-  const files = readdirSync(luaDir).filter((f) => f.endsWith('.lua')).sort();
-  const prelude = files.filter((f) => f.startsWith('_')).map((f) => readFileSync(luaDir + f, 'utf8') + '\n').join('');
+  const loadgen = fileURLToPath(new URL('loadgen', import.meta.url));
   const names = new Map();
-  for (const f of files.filter((f) => !f.startsWith('_'))) {
-    const sha = createHash('sha1').update(prelude + readFileSync(luaDir + f, 'utf8')).digest('hex');
-    names.set(sha, f.slice(0, -4));
+  for (const line of execFileSync(loadgen, ['scripts'], { encoding: 'utf8' }).trim().split('\n')) {
+    const [sha, name] = line.split(' ');
+    names.set(sha, name);
   }
   return names;
 }

@@ -1,5 +1,5 @@
 /* The Redis ceiling: redis-benchmark running the server's own candidates,
- * offer and accept scripts (EVALSHA after SCRIPT LOAD of prelude + script) on
+ * offer and accept scripts (EVALSHA after SCRIPT LOAD of the text the server loads) on
  * a data set where each call does real work. */
 #ifndef DRAGOMAN_LG_CEILING_H
 #define DRAGOMAN_LG_CEILING_H

@@ -10,7 +10,7 @@
 
 #include "lg.h"
 
-/* SCRIPT LOAD of prelude + script (as the server does); sha gets the hash. */
+/* SCRIPT LOAD of prefix + the script as the server loads it (dm_store_script_text); sha gets the hash. */
 bool lg_script_load(redisContext *c, const char *name, const char *prefix, char sha[41]);
 /* Runs n EVALSHA calls of sha, arguments from args(i, ...), 1000 in flight;
  * returns how many failed (-1 when the connection broke). */

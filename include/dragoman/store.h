@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dragoman/embedded.h"
+
 struct event_base;
 struct redisReply;
 
@@ -28,8 +30,13 @@ typedef struct dm_redis_addr {
 
 /* redis://host[:port][/db] or unix:///path (or unix:/path). False when malformed. */
 bool dm_store_parse_url(const char *url, dm_redis_addr *out);
-/* A script's full text (the prelude and the script), malloc'd; NULL for an unknown name. */
+/* A script's full text as loaded into Redis (the shared definitions it uses,
+ * then the script), malloc'd; NULL for an unknown name. src/store/scripts.c. */
 char *dm_store_script_text(const char *name);
+/* The same from a table of sources ending with {NULL, NULL} (tests). */
+char *dm_store_script_compose(const dm_embedded *sources, const char *name);
+/* The SHA-1 in hex by which Redis knows a script's text (EVALSHA). */
+bool dm_store_script_sha(const char *text, char out[41]);
 
 /* reply is NULL when the connection was lost before an answer; a script's
  * refusal arrives as a REDIS_REPLY_ERROR "code: message" (see dm_store_error). */

@@ -6,7 +6,6 @@
 #include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +23,7 @@ const double dm_store_buckets_us[DM_STORE_NBUCKETS] = {50,    100,    200,    50
 
 typedef struct script {
     const char *name;
-    char *text; /* the prelude followed by the script */
+    char *text; /* dm_store_script_text */
     char sha[41];
 } script;
 
@@ -94,43 +93,6 @@ bool dm_store_parse_url(const char *url, dm_redis_addr *a)
     return snprintf(a->host, sizeof a->host, "%s", rest) < (int)sizeof a->host && rest[0] && a->port > 0;
 }
 
-static void sha1_hex(const char *text, char out[41])
-{
-    unsigned char md[SHA_DIGEST_LENGTH];
-    SHA1((const unsigned char *)text, strlen(text), md);
-    for (int i = 0; i < SHA_DIGEST_LENGTH; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
-
-static const char *embedded_script(const char *name)
-{
-    for (const dm_embedded *e = dm_script_sources; e->name; e++)
-        if (strcmp(e->name, name) == 0)
-            return e->text;
-    return NULL;
-}
-
-/* Every script is the shared files (names starting with '_', in name order,
- * so _prelude comes first) followed by its own text. */
-char *dm_store_script_text(const char *name)
-{
-    const char *body = embedded_script(name);
-    if (!body || name[0] == '_' || !embedded_script("_prelude"))
-        return NULL;
-    size_t n = strlen(body) + 1;
-    for (const dm_embedded *e = dm_script_sources; e->name; e++)
-        if (e->name[0] == '_')
-            n += strlen(e->text) + 1;
-    char *text = malloc(n), *at = text;
-    if (!text)
-        return NULL;
-    for (const dm_embedded *e = dm_script_sources; e->name; e++)
-        if (e->name[0] == '_')
-            at += sprintf(at, "%s\n", e->text);
-    strcpy(at, body);
-    return text;
-}
-
 static bool load_scripts(dm_store *s)
 {
     for (const dm_embedded *e = dm_script_sources; e->name && s->nscripts < MAX_SCRIPTS; e++) {
@@ -141,7 +103,8 @@ static bool load_scripts(dm_store *s)
         sc->text = dm_store_script_text(e->name);
         if (!sc->text)
             return false;
-        sha1_hex(sc->text, sc->sha);
+        if (!dm_store_script_sha(sc->text, sc->sha))
+            return false;
     }
     return true;
 }

@@ -1,5 +1,7 @@
--- Prelude of every Dragoman script: src/store/store.c prepends it to each
--- script before SCRIPT LOAD. Key layout: proto/redis-keys.md.
+-- Prelude of every Dragoman script: src/store/scripts.c puts the definitions
+-- of the shared files (_*.lua) that a script uses before it. A shared file
+-- holds only top-level "local" definitions, which is how scripts.c tells them
+-- apart. Key layout: proto/redis-keys.md.
 --
 -- The invariant these helpers keep: an interpreter is in dm:free:<lang> for
 -- each of its languages exactly when is_free() holds, scored by the time it was
