@@ -65,8 +65,6 @@ static void deliver_local(dm_server *srv, const char *target, const char *msg, s
         dm_server_send(srv, c->id, msg, len);
 }
 
-
-
 /* Other servers learn of a push (or a revocation) as "instance TAB target TAB
  * message"; a server ignores its own, which it handled already. */
 static void publish(dm_server *srv, const char *target, const char *msg)

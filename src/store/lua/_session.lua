@@ -25,12 +25,13 @@ end
 local function session_end(rid, rh, by, why, grace, zone)
   local rk = P .. 'r:' .. rid
   redis.call('HSET', rk, 'state', 'ended', 'ended_at', NOW, 'ended_by', by, 'closed_at', NOW)
+  rh.state, rh.ended_at, rh.ended_by, rh.closed_at = 'ended', tostring(NOW), by, tostring(NOW)
   redis.call('HDEL', P .. 'i:' .. rh.interpreter, 'job')
   free_sync(rh.interpreter, grace)
   request_close(rid, rh)
   redis.call('ZADD', P .. 'done', NOW, rid)
   redis.call('ZADD', P .. 'idone:' .. rh.interpreter, NOW, rid)
-  rep_session_ended(rid, rep_zone(zone))
+  rep_session_ended(rid, rep_zone(zone), rh)
   call_close(rid, why)
 end
 
