@@ -17,11 +17,14 @@
  * (another server took them first, or they went away meanwhile). */
 #define MATCH_RETRIES 2
 
-/* How a request's match runs: how often it may run again at once, and
- * whether the clock found the request stalled (counted once it gets offers). */
+/* How a request's match runs: how often it may run again at once, whether
+ * the clock found the request stalled (counted once it gets offers), and
+ * whether a freed interpreter is filling it (counted in srv->filling while
+ * the offer call is out). */
 typedef struct match_mode {
     int retries;
     bool stalled;
+    bool filling;
 } match_mode;
 
 typedef struct match_call {
@@ -142,6 +145,8 @@ static void offer_call_free(offer_call *o)
 {
     for (size_t i = 0; i < o->nreserved; i++)
         dm_reserve_del(o->srv->reserved, o->ids[i]);
+    if (o->mode.filling)
+        dm_reserve_del(o->srv->filling, o->rid);
     free(o);
 }
 
@@ -163,7 +168,7 @@ static void on_offer(void *ud, redisReply *reply)
     }
     bool again = made->elements == 0 && o->nids > 0 && o->mode.retries > 0 &&
                  strcmp(dm_view_field(reply->element[0], "state"), "searching") == 0;
-    match_mode next = {o->mode.retries - 1, o->mode.stalled};
+    match_mode next = {o->mode.retries - 1, o->mode.stalled, false};
     char rid[DM_ID_MAX + 1];
     snprintf(rid, sizeof rid, "%s", o->rid);
     offer_call_free(o);
@@ -185,6 +190,7 @@ static void run_offer(dm_server *srv, const char *rid, const char *miss, const c
     o->srv = srv;
     snprintf(o->rid, sizeof o->rid, "%s", rid);
     o->mode = mode;
+    o->mode.filling = mode.filling && dm_reserve_add(srv->filling, rid);
     o->nids = o->nreserved = 0;
     dm_num fanout = dm_num_of(srv->cfg->offer_fanout);
     dm_num timeout = dm_num_of((long long)srv->cfg->offer_timeout_s * 1000);
@@ -271,18 +277,19 @@ static void match_request(dm_server *srv, const char *rid, match_mode mode)
 
 void dm_match_request(dm_server *srv, const char *rid)
 {
-    match_request(srv, rid, (match_mode){MATCH_RETRIES, false});
+    match_request(srv, rid, (match_mode){MATCH_RETRIES, false, false});
 }
 
 void dm_match_stalled(dm_server *srv, const char *rid)
 {
-    match_request(srv, rid, (match_mode){MATCH_RETRIES, true});
+    match_request(srv, rid, (match_mode){MATCH_RETRIES, true, false});
 }
 
 /* The waiting request the interpreter suits best: lowest queue score (urgent,
- * then oldest). work.lua sent only those with room for another offer. False
- * when none. */
-static bool pick_work(const redisReply *waiting, const dm_candidate *c, dm_work_item *best)
+ * then oldest). work.lua sent only those with room for another offer; those
+ * that other freed interpreters here are filling already may have none left.
+ * False when none. */
+static bool pick_work(dm_server *srv, const redisReply *waiting, const dm_candidate *c, dm_work_item *best)
 {
     bool found = false;
     const char *p = waiting->str, *line;
@@ -290,6 +297,8 @@ static bool pick_work(const redisReply *waiting, const dm_candidate *c, dm_work_
     dm_work_item w;
     while ((line = dm_view_line(&p, waiting->str + waiting->len, &len))) {
         if (!dm_view_work_item(line, len, &w) || (found && w.score >= best->score))
+            continue;
+        if (w.pending + dm_reserve_count(srv->filling, w.id) >= srv->cfg->offer_fanout)
             continue;
         if (dm_dispatch_eligible(&w.need, c) != DM_REJECT_NONE)
             continue;
@@ -309,9 +318,9 @@ static void on_work(void *ud, redisReply *reply)
     /* Another match here is offering this interpreter something already. */
     whole = whole && !dm_reserve_has(m->srv->reserved, m->id);
     if (whole && dm_view_candidate(reply->element[0]->str, reply->element[0]->len, &c) &&
-        pick_work(reply->element[1], &c, &best)) {
+        pick_work(m->srv, reply->element[1], &c, &best)) {
         const char *ids[] = {m->id};
-        run_offer(m->srv, best.id, "", ids, 1, 1, (match_mode){0, false});
+        run_offer(m->srv, best.id, "", ids, 1, 1, (match_mode){0, false, true});
     }
     free(m);
 }
@@ -320,5 +329,5 @@ void dm_match_interpreter(dm_server *srv, const char *iid)
 {
     dm_num limit = dm_num_of(WORK_PER_LANGUAGE), grace = dm_grace(srv), fanout = dm_num_of(srv->cfg->offer_fanout);
     const char *argv[] = {iid, limit.s, grace.s, fanout.s, NULL};
-    match_run(srv, iid, (match_mode){0, false}, "work", argv, on_work);
+    match_run(srv, iid, (match_mode){0, false, false}, "work", argv, on_work);
 }

@@ -1,7 +1,8 @@
-/* Interpreters this server is offering work to right now (see server.h,
- * dm_reserve). A chained hash table of counted ids: an interpreter can be
- * named by two offer calls at once, and is free for matching again only when
- * both have come back. libevent thread. */
+/* Interpreters this server is offering work to right now, and requests it is
+ * offering freed interpreters to (see server.h, dm_reserve). A chained hash
+ * table of counted ids: an interpreter can be named by two offer calls at
+ * once, and is free for matching again only when both have come back.
+ * libevent thread. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +58,12 @@ void dm_reserve_free(dm_reserve *r)
 bool dm_reserve_has(dm_reserve *r, const char *id)
 {
     return *find(r, id) != NULL;
+}
+
+unsigned dm_reserve_count(dm_reserve *r, const char *id)
+{
+    const entry *e = *find(r, id);
+    return e ? e->count : 0;
 }
 
 bool dm_reserve_add(dm_reserve *r, const char *id)

@@ -68,6 +68,11 @@ struct dm_server {
     dm_store *store;
     dm_conns *conns;
     dm_reserve *reserved;
+    /* Requests this server is offering a freed interpreter to (work.lua's
+     * pick) right now, counted: the interpreters freed by one accept all read
+     * the same short requests, and all but one would otherwise offer
+     * themselves to the one that needs one more. */
+    dm_reserve *filling;
     struct event *tick;
     bool tick_running;
     int ticks;
@@ -112,6 +117,7 @@ void dm_server_bind(dm_server *srv, dm_conn *c);
 dm_reserve *dm_reserve_new(void);
 void dm_reserve_free(dm_reserve *r);
 bool dm_reserve_has(dm_reserve *r, const char *id);
+unsigned dm_reserve_count(dm_reserve *r, const char *id); /* 0 when absent */
 bool dm_reserve_add(dm_reserve *r, const char *id); /* false when out of memory */
 void dm_reserve_del(dm_reserve *r, const char *id);
 size_t dm_reserve_size(const dm_reserve *r);
