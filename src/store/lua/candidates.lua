@@ -15,9 +15,9 @@
 -- saturation; for the same reason no number is turned into a string here.
 local rid, limit = ARGV[1], tonumber(ARGV[2])
 local key = P .. 'r:' .. rid
-local rh = hgetall(key)
+local rh, flat = hgetall(key)
 if not rh.id then return fail('not_found', 'no request ' .. rid) end
-local out = {redis.call('HGETALL', key), redis.call('SCARD', key .. ':pending')}
+local out = {flat, redis.call('SCARD', key .. ':pending')}
 if rh.state ~= 'searching' or held(rh) then return out end
 local ids = redis.call('ZRANGE', P .. 'free:' .. rh.language, 0, limit - 1)
 local excluded = {}

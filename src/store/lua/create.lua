@@ -16,7 +16,7 @@ local key = P .. 'r:' .. rid
 redis.call('HSET', key, 'id', rid, 'clinic', clinic, 'clinic_name', ch[1], 'state', 'searching',
   'created_at', NOW, 'asked', 0, 'escalated', 0, 'idem', idem, 'clinic_contact', ch[3] or '',
   'clinic_address', ch[4] or '')
-for i = 5, #ARGV, 2 do redis.call('HSET', key, ARGV[i], ARGV[i + 1]) end
+if #ARGV >= 6 then redis.call('HSET', key, unpack(ARGV, 5)) end
 redis.call('SET', ikey, rid, 'EX', 30 * 86400)
 local rh = hgetall(key)
 local offer_from = rh.urgency == 'scheduled' and tonumber(rh.start_at) - lead or NOW

@@ -29,24 +29,27 @@ for i = 7, #ARGV do
   local ih = hgetall(ik)
   if is_free(ih, grace) and redis.call('SISMEMBER', key .. ':ex', iid) == 0 then
     local oid = 'o' .. redis.call('INCR', P .. 'seq')
-    redis.call('HSET', P .. 'o:' .. oid, 'id', oid, 'request', rid, 'interpreter', iid, 'state', 'pending',
-      'created_at', NOW, 'deadline', deadline)
+    local fields = {'id', oid, 'request', rid, 'interpreter', iid, 'state', 'pending', 'created_at', NOW,
+      'deadline', deadline}
     local due = deadline
     if deliver > 0 and NOW + deliver < deadline then
       due = NOW + deliver
-      redis.call('HSET', P .. 'o:' .. oid, 'deliver_by', due)
+      fields[#fields + 1], fields[#fields + 2] = 'deliver_by', due
     end
+    redis.call('HSET', P .. 'o:' .. oid, unpack(fields))
     redis.call('HSET', ik, 'offer', oid)
     free_rem(iid, ih)
     redis.call('ZADD', P .. 'deadlines', due, oid)
     if ih.pushable == '1' then pushable[#pushable + 1] = iid end
     redis.call('SADD', pend, oid)
-    redis.call('HINCRBY', key, 'asked', 1)
-    redis.call('HSETNX', key, 'first_offer_at', NOW)
     made[#made + 1] = oid
     made[#made + 1] = iid
     want = want - 1
   end
+end
+if #made > 0 then
+  redis.call('HINCRBY', key, 'asked', #made / 2)
+  redis.call('HSETNX', key, 'first_offer_at', NOW)
 end
 if miss ~= '' then redis.call('HSET', key, 'miss', miss) end
 if want > 0 then short_add(rid, rh.language) end

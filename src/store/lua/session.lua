@@ -15,7 +15,9 @@ end
 if not allowed(from, rh.state) then return fail('conflict', 'request ' .. rid .. ' is ' .. rh.state) end
 if action == 'start' then
   redis.call('HSET', rk, 'state', 'in_session', 'started_at', NOW, 'started_by', role)
-  return {redis.call('HGETALL', rk), ''}
+  rh.state, rh.started_at, rh.started_by = 'in_session', tostring(NOW), role
+  return {hflat(rh), ''}
 end
+-- session_end writes every change it makes to rh as well.
 session_end(rid, rh, role, 'ended', grace, ARGV[7])
-return {redis.call('HGETALL', rk), rh.interpreter}
+return {hflat(rh), rh.interpreter}
