@@ -107,13 +107,15 @@ dm_conn *dm_server_target_conn(dm_server *srv, const char *target);
 /* Called by the handlers once hello succeeds: the connection joins its delivery target. */
 void dm_server_bind(dm_server *srv, dm_conn *c);
 
-/* reserve.c: the interpreters named in this server's offer.lua calls still
- * on their way. Between reading the free interpreters (candidates.lua) and
- * claiming them (offer.lua) lies a Redis round trip, in which every other
- * match here would read the same least recently assigned interpreters and
- * lose the claim to the first; so matching leaves these out. Another server
- * can still take them first: the claim decides, and a match that claimed
- * nobody runs again. Ids are counted: one may be in two calls at once. */
+/* reserve.c: a counted set of ids. srv->reserved holds the interpreters
+ * named in this server's offer.lua calls still on their way. Between reading
+ * the free interpreters (candidates.lua) and claiming them (offer.lua) lies a
+ * Redis round trip, in which every other match here would read the same
+ * least recently assigned interpreters and lose the claim to the first; so
+ * matching leaves these out. Another server can still take them first: the
+ * claim decides, and a match that claimed nobody runs again. Ids are
+ * counted: one may be in two calls at once. srv->filling is the other use
+ * (see dm_server). */
 dm_reserve *dm_reserve_new(void);
 void dm_reserve_free(dm_reserve *r);
 bool dm_reserve_has(dm_reserve *r, const char *id);

@@ -100,9 +100,16 @@ static bool split_definitions(const char *text, defs *out)
     return true;
 }
 
-/* Past a string literal that opens at s (its quote). */
+/* Past a string literal that opens at s: a quote, or "[[" (long brackets
+ * with '=' in them are not recognised; the scripts use none). */
 static const char *skip_string(const char *s, const char *end)
 {
+    if (*s == '[') {
+        for (s += 2; s + 1 < end; s++)
+            if (s[0] == ']' && s[1] == ']')
+                return s + 2;
+        return end;
+    }
     char quote = *s++;
     while (s < end && *s != quote && *s != '\n')
         s += (*s == '\\' && s + 1 < end) ? 2 : 1;
@@ -132,7 +139,7 @@ static void mark_used(defs *all, const char *text, size_t len)
         if (s[0] == '-' && s + 1 < end && s[1] == '-') {
             while (s < end && *s != '\n')
                 s++;
-        } else if (*s == '\'' || *s == '"') {
+        } else if (*s == '\'' || *s == '"' || (s[0] == '[' && s + 1 < end && s[1] == '[')) {
             s = skip_string(s, end);
         } else if (is_word_start(*s)) {
             size_t n = word_len(s, end);

@@ -35,7 +35,7 @@ static const dm_embedded sources[] = {
            "end\n"},
     {"direct", "return helper('k')"},
     {"through", "return late(uses_now())"},
-    {"quiet", "-- unused_fn, helper\nreturn 'helper' .. \"late\""},
+    {"quiet", "-- unused_fn, helper\nreturn 'helper' .. \"late\" .. [[it's\nhelper]]"},
     {"pair", "return second"},
     {NULL, NULL},
 };
@@ -83,7 +83,7 @@ static void test_comments_and_strings_name_nothing(void **state)
 {
     (void)state;
     char *t = compose("quiet");
-    assert_string_equal(t, "-- unused_fn, helper\nreturn 'helper' .. \"late\"");
+    assert_string_equal(t, "-- unused_fn, helper\nreturn 'helper' .. \"late\" .. [[it's\nhelper]]");
     free(t);
 }
 
