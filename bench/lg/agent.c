@@ -437,8 +437,7 @@ bool lg_run_until(lg *g, bool (*done)(const lg *g), double timeout_s)
         if (now >= end)
             return false;
         double next = (double)sim_evq_peek_time(&g->timers);
-        int wait_ms = next <= now ? 0 : next - now > 20e3 ? 20 : (int)((next - now) / 1e3);
-        lg_net_poll(&g->net, wait_ms);
+        lg_net_poll(&g->net, next <= now ? 0 : next - now > 20e3 ? 20000 : (int64_t)(next - now));
         sim_event e;
         while (sim_evq_peek_time(&g->timers) <= (int64_t)lg_now_us() && sim_evq_pop(&g->timers, &e))
             fire(g, &e);

@@ -45,7 +45,8 @@ bool lg_conn_send(lg_net *n, lg_conn *c, const char *text, size_t len);
 void lg_conn_close(lg_net *n, lg_conn *c);
 /* Releases c's buffers (after closing). */
 void lg_conn_free(lg_conn *c);
-/* One round of epoll_wait (timeout_ms as epoll_wait); events handled. */
-int lg_net_poll(lg_net *n, int timeout_ms);
+/* One round of epoll: waits up to timeout_us (< 0: until an event), then
+ * handles the events. */
+int lg_net_poll(lg_net *n, int64_t timeout_us);
 
 #endif
