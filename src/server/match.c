@@ -241,10 +241,12 @@ static void on_candidates(void *ud, redisReply *reply)
     long long pending = reply->element[1]->integer;
     if (strcmp(dm_view_field(request, "state"), "searching") != 0 || pending >= srv->cfg->offer_fanout)
         goto done;
-    const redisReply *recs = reply->elements > 2 ? reply->element[2] : NULL;
-    if (!recs || recs->type != REDIS_REPLY_STRING)
+    if (reply->elements < 5 || reply->element[2]->type != REDIS_REPLY_STRING ||
+        reply->element[3]->type != REDIS_REPLY_STRING)
         goto done;
-    size_t n = dm_view_lines(recs->str, recs->len);
+    dm_view_text free_ids = {reply->element[2]->str, reply->element[2]->len};
+    dm_view_text crecs = {reply->element[3]->str, reply->element[3]->len};
+    size_t n = dm_view_lines(free_ids.s, free_ids.len);
     dm_candidate *cands = calloc(n ? n : 1, sizeof *cands);
     size_t *order = calloc(n ? n : 1, sizeof *order);
     if (!cands || !order) {
@@ -252,7 +254,7 @@ static void on_candidates(void *ud, redisReply *reply)
         free(order);
         goto done;
     }
-    size_t valid = dm_view_candidates(recs->str, recs->len, cands, n);
+    size_t valid = dm_view_candidates(&free_ids, &crecs, reply->element[4], cands, n);
     dm_need need;
     dm_view_need(request, &need);
     size_t ranked = dm_dispatch_rank(&need, cands, valid, order);

@@ -114,7 +114,7 @@ static int split_list(const char *s, char (*out)[DM_SPECIALTY_MAX + 1], int max)
     return n;
 }
 
-enum { CANDIDATE_FIELDS = 8, WORK_FIELDS = 9, RECORD_MAX = 2048 };
+enum { CREC_FIELDS = 5, CANDIDATE_FIELDS = 8, WORK_FIELDS = 9, RECORD_MAX = 2048 };
 
 /* Cuts a copy of a tab-separated record into its first nf fields; false when
  * it is too long or has fewer. */
@@ -135,19 +135,15 @@ static bool split_record(const char *rec, size_t len, char *buf, const char **f,
     return n >= nf - 1;
 }
 
-/* One line of candidate_record (_prelude.lua): id, langs, gender,
- * modalities, specialties, active, last_assigned, excluded. The scripts
- * return only free interpreters, so availability is true by construction. */
-bool dm_view_candidate(const char *rec, size_t len, dm_candidate *c)
+/* A candidate from its id and the five fields of its CREC entry (langs,
+ * gender, modalities, specialties, active). The scripts return only free
+ * interpreters, so availability is true by construction. */
+static void candidate_of(dm_candidate *c, const char *id, size_t id_len, const char *const f[5])
 {
-    char buf[RECORD_MAX];
-    const char *f[CANDIDATE_FIELDS];
-    if (!split_record(rec, len, buf, f, CANDIDATE_FIELDS) || !*f[0])
-        return false;
     memset(c, 0, sizeof *c);
-    snprintf(c->id, sizeof c->id, "%s", f[0]);
+    snprintf(c->id, sizeof c->id, "%.*s", (int)id_len, id);
     char pairs[DM_MAX_LANGS][DM_SPECIALTY_MAX + 1];
-    int n = split_list(f[1], pairs, DM_MAX_LANGS);
+    int n = split_list(f[0], pairs, DM_MAX_LANGS);
     for (int i = 0; i < n; i++) {
         char *colon = strchr(pairs[i], ':');
         if (!colon)
@@ -159,18 +155,29 @@ bool dm_view_candidate(const char *rec, size_t len, dm_candidate *c)
         memcpy(c->langs[c->nlangs], pairs[i], strlen(pairs[i]) + 1);
         c->levels[c->nlangs++] = level > 0 ? (dm_level)level : DM_LEVEL_VOLUNTEER;
     }
-    int g = dm_gender_parse(f[2]);
+    int g = dm_gender_parse(f[1]);
     c->gender = g > 0 ? (dm_gender)g : DM_GENDER_ANY;
     char mods[DM_MODALITY__COUNT][DM_SPECIALTY_MAX + 1];
-    int nm = split_list(f[3], mods, DM_MODALITY__COUNT);
+    int nm = split_list(f[2], mods, DM_MODALITY__COUNT);
     for (int i = 0; i < nm; i++) {
         int m = dm_modality_parse(mods[i]);
         if (m >= 0)
             c->modalities |= 1u << m;
     }
-    c->nspecialties = split_list(f[4], c->specialties, DM_MAX_SPECIALTIES);
-    c->active = strcmp(f[5], "1") == 0;
+    c->nspecialties = split_list(f[3], c->specialties, DM_MAX_SPECIALTIES);
+    c->active = strcmp(f[4], "1") == 0;
     c->available = true;
+}
+
+/* One line of candidate_record (_prelude.lua): id, the five CREC fields,
+ * last_assigned, excluded. */
+bool dm_view_candidate(const char *rec, size_t len, dm_candidate *c)
+{
+    char buf[RECORD_MAX];
+    const char *f[CANDIDATE_FIELDS];
+    if (!split_record(rec, len, buf, f, CANDIDATE_FIELDS) || !*f[0])
+        return false;
+    candidate_of(c, f[0], strlen(f[0]), f + 1);
     c->last_assigned_ms = strtoll(f[6], NULL, 10);
     c->excluded = strcmp(f[7], "0") != 0;
     return true;
@@ -195,17 +202,32 @@ size_t dm_view_lines(const char *s, size_t len)
     return n;
 }
 
-/* candidates.lua sends its records least recently assigned first, with no
- * time: the position is what ranking compares. */
-size_t dm_view_candidates(const char *recs, size_t len, dm_candidate *out, size_t max)
+static bool listed(const redisReply *ids, const char *id)
 {
-    size_t n = 0, l;
-    const char *p = recs, *line;
-    while (n < max && (line = dm_view_line(&p, recs + len, &l)))
-        if (dm_view_candidate(line, l, &out[n])) {
-            out[n].last_assigned_ms = (int64_t)n + 1;
-            n++;
-        }
+    for (size_t i = 0; ids && ids->type == REDIS_REPLY_ARRAY && i < ids->elements; i++)
+        if (ids->element[i]->type == REDIS_REPLY_STRING && strcmp(ids->element[i]->str, id) == 0)
+            return true;
+    return false;
+}
+
+/* candidates.lua sends the free interpreters least recently assigned first,
+ * with no time: the position is what ranking compares. */
+size_t dm_view_candidates(const dm_view_text *ids, const dm_view_text *crecs, const redisReply *excluded,
+                          dm_candidate *out, size_t max)
+{
+    size_t n = 0, il, cl;
+    const char *ip = ids->s, *cp = crecs->s, *id, *crec;
+    while (n < max && (id = dm_view_line(&ip, ids->s + ids->len, &il)) &&
+           (crec = dm_view_line(&cp, crecs->s + crecs->len, &cl))) {
+        char buf[RECORD_MAX];
+        const char *f[CREC_FIELDS];
+        if (il == 0 || il > DM_ID_MAX || !split_record(crec, cl, buf, f, CREC_FIELDS))
+            continue;
+        candidate_of(&out[n], id, il, f);
+        out[n].excluded = listed(excluded, out[n].id);
+        out[n].last_assigned_ms = (int64_t)n + 1;
+        n++;
+    }
     return n;
 }
 

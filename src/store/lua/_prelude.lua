@@ -79,8 +79,8 @@ local function crec_sync(id)
   return r
 end
 
--- One line per candidate for matching (view.c parses it): id, the CREC
--- fields, last_assigned, excluded.
+-- An interpreter as work.lua sends it for matching (dm_view_candidate
+-- parses it): id, the CREC fields, last_assigned, excluded.
 local function candidate_record(iid, crec, last_assigned, excluded)
   return iid .. '\t' .. crec .. '\t' .. (last_assigned or '0') .. '\t' .. excluded
 end

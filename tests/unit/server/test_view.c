@@ -89,18 +89,25 @@ static void test_candidate_record(void **state)
 static void test_candidate_records(void **state)
 {
     (void)state;
-    /* Two good lines around a malformed one and an empty one; the length
-     * bounds the parse (no terminating NUL is needed). */
-    static const char recs[] = "i-a\tar:native\tfemale\tvideo\t\t1\t\t0\n"
-                               "broken\tline\n"
-                               "\n"
-                               "i-b\tar:trained,fa:native\t\tphone\t\t0\t\t1XXXX";
+    /* Ids and CREC entries on matching lines: two good pairs around a
+     * malformed entry and an empty id; the lengths bound the parse (no
+     * terminating NUL is needed). */
+    static const char ids[] = "i-a\ni-x\n\ni-b\nXXXX";
+    static const char crecs[] = "ar:native\tfemale\tvideo\t\t1\n"
+                                "broken\tline\n"
+                                "ar:native\tfemale\tvideo\t\t1\n"
+                                "ar:trained,fa:native\t\tphone\t\t0XXXX";
+    dm_view_text tids = {ids, sizeof ids - 1 - 4}, tcrecs = {crecs, sizeof crecs - 1 - 4};
+    static const char *const ex[] = {"i-b", "i-zz"};
+    fake excluded;
+    fake_hash(&excluded, ex, 2);
     dm_candidate out[4];
-    size_t n = dm_view_candidates(recs, sizeof recs - 1 - 4, out, 4);
+    size_t n = dm_view_candidates(&tids, &tcrecs, &excluded.top, out, 4);
     assert_int_equal(n, 2);
     assert_string_equal(out[0].id, "i-a");
     assert_int_equal(out[0].gender, DM_GENDER_FEMALE);
     assert_int_equal(out[0].nspecialties, 0);
+    assert_true(out[0].active && out[0].available);
     assert_false(out[0].excluded);
     /* The position in the reply is the rank key: first is least recently assigned. */
     assert_true(out[0].last_assigned_ms == 1);
@@ -109,7 +116,10 @@ static void test_candidate_records(void **state)
     assert_false(out[1].active);
     assert_true(out[1].excluded);
     assert_true(out[1].last_assigned_ms == 2);
-    assert_int_equal(dm_view_candidates(recs, sizeof recs - 1 - 4, out, 1), 1);
+    assert_int_equal(dm_view_candidates(&tids, &tcrecs, &excluded.top, out, 1), 1);
+    /* No free interpreter: empty strings, and no exclusions array at all. */
+    dm_view_text none = {"", 0};
+    assert_int_equal(dm_view_candidates(&none, &none, NULL, out, 4), 0);
 }
 
 static void test_work_item(void **state)
