@@ -18,7 +18,7 @@ struct dm_conns {
     dm_conn **buckets;
     size_t nbuckets, count;
     target **targets;
-    size_t ntargets;
+    size_t ntargets, ntargets_used;
 };
 
 static size_t hash_u64(uint64_t v, size_t n)
@@ -43,7 +43,7 @@ dm_conns *dm_conns_new(void)
     if (!t)
         return NULL;
     t->nbuckets = MIN_BUCKETS;
-    t->ntargets = 1024;
+    t->ntargets = MIN_BUCKETS;
     t->buckets = calloc(t->nbuckets, sizeof *t->buckets);
     t->targets = calloc(t->ntargets, sizeof *t->targets);
     if (!t->buckets || !t->targets) {
@@ -72,7 +72,27 @@ void dm_conns_free(dm_conns *t)
     free(t);
 }
 
-/* Doubling keeps chains short as phones connect by the thousand. */
+/* Doubling keeps chains short as phones connect by the thousand (a fixed
+ * table of targets had chains of ten at 10,000 interpreters: strcmp was 1% of
+ * the loop thread at saturation). */
+static void grow_targets(dm_conns *t)
+{
+    size_t n = t->ntargets * 2;
+    target **b = calloc(n, sizeof *b);
+    if (!b)
+        return;
+    for (size_t i = 0; i < t->ntargets; i++)
+        for (target *g = t->targets[i], *next; g; g = next) {
+            next = g->next;
+            size_t h = hash_str(g->key, n);
+            g->next = b[h];
+            b[h] = g;
+        }
+    free(t->targets);
+    t->targets = b;
+    t->ntargets = n;
+}
+
 static void grow(dm_conns *t)
 {
     size_t n = t->nbuckets * 2;
@@ -146,6 +166,7 @@ static void unbind(dm_conns *t, dm_conn *c)
         target *dead = *g;
         *g = dead->next;
         free(dead);
+        t->ntargets_used--;
     }
 }
 
@@ -174,12 +195,15 @@ void dm_conns_bind(dm_conns *t, dm_conn *c)
 {
     char key[DM_ID_MAX + 8];
     target_key(&c->actor, key, sizeof key);
+    if (t->ntargets_used >= t->ntargets)
+        grow_targets(t);
     target **g = find_target(t, key);
     if (!*g) {
         *g = calloc(1, sizeof **g);
         if (!*g)
             return;
         snprintf((*g)->key, sizeof (*g)->key, "%s", key);
+        t->ntargets_used++;
     }
     c->snext = (*g)->head;
     (*g)->head = c;

@@ -12,9 +12,12 @@ const char *dm_view_field(const redisReply *hash, const char *name)
 {
     if (!hash || hash->type != REDIS_REPLY_ARRAY)
         return "";
+    /* A request's view looks up 30 of its 40-odd fields: comparing lengths
+     * first spares most of the 1,200 string comparisons. */
+    size_t n = strlen(name);
     for (size_t i = 0; i + 1 < hash->elements; i += 2) {
         const redisReply *k = hash->element[i], *v = hash->element[i + 1];
-        if (k->type == REDIS_REPLY_STRING && strcmp(k->str, name) == 0)
+        if (k->type == REDIS_REPLY_STRING && k->len == n && memcmp(k->str, name, n) == 0)
             return v->type == REDIS_REPLY_STRING ? v->str : "";
     }
     return "";

@@ -73,11 +73,36 @@ static void test_growth_and_unbound(void **state)
     dm_conns_free(t); /* frees what is left */
 }
 
+/* Thousands of interpreters, each its own target: every one is still found
+ * after the table of targets has doubled many times, and after leaving. */
+static void test_many_targets(void **state)
+{
+    (void)state;
+    dm_conns *t = dm_conns_new();
+    char subject[32], key[40];
+    for (uint64_t id = 1; id <= 3000; id++) {
+        snprintf(subject, sizeof subject, "i-%llu", (unsigned long long)id);
+        add_bound(t, id, DM_ROLE_INTERPRETER, subject);
+    }
+    for (uint64_t id = 1; id <= 3000; id++) {
+        snprintf(key, sizeof key, "i:i-%llu", (unsigned long long)id);
+        assert_int_equal(count_target(t, key), 1);
+    }
+    for (uint64_t id = 1; id <= 3000; id += 2)
+        dm_conns_remove(t, id);
+    assert_null(dm_conns_target(t, "i:i-1"));
+    assert_int_equal(count_target(t, "i:i-2"), 1);
+    add_bound(t, 3001, DM_ROLE_INTERPRETER, "i-2"); /* a second phone of one still there */
+    assert_int_equal(count_target(t, "i:i-2"), 2);
+    dm_conns_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_targets),
         cmocka_unit_test(test_growth_and_unbound),
+        cmocka_unit_test(test_many_targets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
