@@ -121,7 +121,6 @@ static bool prepare(redisContext *c, long P, long *B, long *C)
 }
 
 /* Runs redis-benchmark; requests per second and p50 (ms) from its -q line. */
-/* Runs redis-benchmark; requests per second and p50 (ms) from its -q line. */
 static bool bench(const char *host, int port, long calls, const char *sha, const char *args, double *rps, double *p50)
 {
     char cmd[512], out[512];
