@@ -107,14 +107,6 @@ void dm_push_withdrawn(dm_server *srv, const redisReply *pairs, size_t from, con
     }
 }
 
-static bool listed(const redisReply *ids, const char *id)
-{
-    for (size_t i = 0; i < ids->elements; i++)
-        if (ids->element[i]->str && strcmp(ids->element[i]->str, id) == 0)
-            return true;
-    return false;
-}
-
 /* Over the WebSocket to every open app, and by Web Push to the phones of
  * those who have them (pushable). */
 static void push_offers(dm_server *srv, const redisReply *request, const redisReply *made, int64_t deadline,
@@ -125,7 +117,7 @@ static void push_offers(dm_server *srv, const redisReply *request, const redisRe
         cJSON *body = cJSON_CreateObject();
         cJSON_AddItemToObject(body, "offer", dm_view_offer(oid, deadline, request));
         dm_push_interpreter(srv, iid, dm_proto_push("offer", body));
-        if (listed(pushable, iid))
+        if (dm_view_listed(pushable, iid))
             dm_webpush_offer(srv, iid, oid, deadline, request);
         srv->counters.offers_sent++;
     }
@@ -244,9 +236,8 @@ static void on_candidates(void *ud, redisReply *reply)
     if (reply->elements < 5 || reply->element[2]->type != REDIS_REPLY_STRING ||
         reply->element[3]->type != REDIS_REPLY_STRING)
         goto done;
-    dm_view_text free_ids = {reply->element[2]->str, reply->element[2]->len};
-    dm_view_text crecs = {reply->element[3]->str, reply->element[3]->len};
-    size_t n = dm_view_lines(free_ids.s, free_ids.len);
+    const redisReply *free_ids = reply->element[2], *crecs = reply->element[3];
+    size_t n = dm_view_lines(free_ids->str, free_ids->len);
     dm_candidate *cands = calloc(n ? n : 1, sizeof *cands);
     size_t *order = calloc(n ? n : 1, sizeof *order);
     if (!cands || !order) {
@@ -254,7 +245,7 @@ static void on_candidates(void *ud, redisReply *reply)
         free(order);
         goto done;
     }
-    size_t valid = dm_view_candidates(&free_ids, &crecs, reply->element[4], cands, n);
+    size_t valid = dm_view_candidates(free_ids, crecs, reply->element[4], cands, n);
     dm_need need;
     dm_view_need(request, &need);
     size_t ranked = dm_dispatch_rank(&need, cands, valid, order);

@@ -168,17 +168,16 @@ cJSON *dm_view_online(const char *const f[6]);
 /* A candidate as work.lua sends it: a line of tab-separated fields
  * (candidate_record in _prelude.lua). */
 bool dm_view_candidate(const char *rec, size_t len, dm_candidate *c);
-/* A string of a reply and its length (not NUL-terminated in tests). */
-typedef struct dm_view_text {
-    const char *s;
-    size_t len;
-} dm_view_text;
-/* The candidates as candidates.lua sends them: their ids, one a line, the
- * CREC entry of each on the same line of crecs, and the ids the request
- * excludes (an array reply). Fills out with up to max of them, returning how
- * many parsed (malformed lines are skipped), each ranked by its position. */
-size_t dm_view_candidates(const dm_view_text *ids, const dm_view_text *crecs, const struct redisReply *excluded,
-                          dm_candidate *out, size_t max);
+/* The candidates as candidates.lua sends them: their ids, one a line (a
+ * string reply), the CREC entry of each on the same line of crecs, and the
+ * ids the request excludes (an array reply). Fills out with up to max of
+ * them, returning how many parsed (malformed lines are skipped), each ranked
+ * by its position. */
+size_t dm_view_candidates(const struct redisReply *ids, const struct redisReply *crecs,
+                          const struct redisReply *excluded, dm_candidate *out, size_t max);
+/* Whether id is one of the strings of an array reply (false for NULL or
+ * another type). */
+bool dm_view_listed(const struct redisReply *ids, const char *id);
 /* The lines of such a reply: the next one from *p (its length in *len, *p
  * moved past it), NULL at end; and how many there are. */
 const char *dm_view_line(const char **p, const char *end, size_t *len);

@@ -205,7 +205,7 @@ size_t dm_view_lines(const char *s, size_t len)
     return n;
 }
 
-static bool listed(const redisReply *ids, const char *id)
+bool dm_view_listed(const redisReply *ids, const char *id)
 {
     for (size_t i = 0; ids && ids->type == REDIS_REPLY_ARRAY && i < ids->elements; i++)
         if (ids->element[i]->type == REDIS_REPLY_STRING && strcmp(ids->element[i]->str, id) == 0)
@@ -215,19 +215,19 @@ static bool listed(const redisReply *ids, const char *id)
 
 /* candidates.lua sends the free interpreters least recently assigned first,
  * with no time: the position is what ranking compares. */
-size_t dm_view_candidates(const dm_view_text *ids, const dm_view_text *crecs, const redisReply *excluded,
+size_t dm_view_candidates(const redisReply *ids, const redisReply *crecs, const redisReply *excluded,
                           dm_candidate *out, size_t max)
 {
     size_t n = 0, il, cl;
-    const char *ip = ids->s, *cp = crecs->s, *id, *crec;
-    while (n < max && (id = dm_view_line(&ip, ids->s + ids->len, &il)) &&
-           (crec = dm_view_line(&cp, crecs->s + crecs->len, &cl))) {
+    const char *ip = ids->str, *cp = crecs->str, *id, *crec;
+    while (n < max && (id = dm_view_line(&ip, ids->str + ids->len, &il)) &&
+           (crec = dm_view_line(&cp, crecs->str + crecs->len, &cl))) {
         char buf[RECORD_MAX];
         const char *f[CREC_FIELDS];
         if (il == 0 || il > DM_ID_MAX || !split_record(crec, cl, buf, f, CREC_FIELDS))
             continue;
         candidate_of(&out[n], id, il, f);
-        out[n].excluded = listed(excluded, out[n].id);
+        out[n].excluded = dm_view_listed(excluded, out[n].id);
         out[n].last_assigned_ms = (int64_t)n + 1;
         n++;
     }

@@ -185,17 +185,17 @@ local function queue_add(rid, rh, esc)
   redis.call('ZADD', P .. 'rt', NOW + esc, rid)
 end
 
--- A request leaves its queue (taken or done).
+-- A request leaves its queue and its escalation timer (taken or done).
 local function queue_rem(rid, lang)
   redis.call('ZREM', P .. 'q:' .. lang, rid)
   redis.call('ZREM', P .. 'short:' .. lang, rid)
+  redis.call('ZREM', P .. 'rt', rid)
 end
 
 -- A request leaves its queue, its timer and the open boards when it is done.
 local function request_close(rid, rh)
   redis.call('ZREM', P .. 'sched', rid)
   queue_rem(rid, rh.language)
-  redis.call('ZREM', P .. 'rt', rid)
   redis.call('ZREM', P .. 'open', rid)
   redis.call('SREM', P .. 'copen:' .. rh.clinic, rid)
 end

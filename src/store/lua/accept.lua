@@ -28,7 +28,6 @@ redis.call('HSET', rk, 'state', 'assigned', 'interpreter', iid, 'interp_name', r
   'accepted_at', NOW, 'offer', oid)
 if eta > 0 then redis.call('HSET', rk, 'eta_at', NOW + eta * 60000) end
 queue_rem(rid, rh.language)
-redis.call('ZREM', P .. 'rt', rid)
 local withdrawn = withdraw_all(rid, 'taken', grace)
 rep_event(iid, 'accepted', rep_zone(ARGV[5]))
 return {redis.call('HGETALL', rk), withdrawn}

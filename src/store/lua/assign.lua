@@ -47,5 +47,4 @@ redis.call('HSET', rk, 'state', 'assigned', 'interpreter', iid, 'interp_name', i
   'assigned_by', coord, 'assign_reason', reason)
 redis.call('HDEL', rk, 'offer')
 queue_rem(rid, rh.language)
-redis.call('ZREM', P .. 'rt', rid)
 return {redis.call('HGETALL', rk), withdrawn, freed, elsewhere}

@@ -97,7 +97,8 @@ static void test_candidate_records(void **state)
                                 "broken\tline\n"
                                 "ar:native\tfemale\tvideo\t\t1\n"
                                 "ar:trained,fa:native\t\tphone\t\t0XXXX";
-    dm_view_text tids = {ids, sizeof ids - 1 - 4}, tcrecs = {crecs, sizeof crecs - 1 - 4};
+    redisReply tids = {.type = REDIS_REPLY_STRING, .str = (char *)ids, .len = sizeof ids - 1 - 4};
+    redisReply tcrecs = {.type = REDIS_REPLY_STRING, .str = (char *)crecs, .len = sizeof crecs - 1 - 4};
     static const char *const ex[] = {"i-b", "i-zz"};
     fake excluded;
     fake_hash(&excluded, ex, 2);
@@ -118,7 +119,7 @@ static void test_candidate_records(void **state)
     assert_true(out[1].last_assigned_ms == 2);
     assert_int_equal(dm_view_candidates(&tids, &tcrecs, &excluded.top, out, 1), 1);
     /* No free interpreter: empty strings, and no exclusions array at all. */
-    dm_view_text none = {"", 0};
+    redisReply none = {.type = REDIS_REPLY_STRING, .str = (char *)"", .len = 0};
     assert_int_equal(dm_view_candidates(&none, &none, NULL, out, 4), 0);
 }
 
