@@ -86,6 +86,19 @@ static long seq_now(redisContext *c)
     return v;
 }
 
+/* CREC's version ("EPOCH:N", _prelude.lua), so that candidates.lua runs as it
+ * does for a server whose copy of CREC is current. */
+static bool crec_version(redisContext *c, char *out, size_t len)
+{
+    redisReply *r = redisCommand(c, "HMGET dm:crecs epoch n");
+    bool ok = r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[0]->type == REDIS_REPLY_STRING &&
+              r->element[1]->type == REDIS_REPLY_STRING;
+    if (ok)
+        snprintf(out, len, "%s:%s", r->element[0]->str, r->element[1]->str);
+    freeReplyObject(r);
+    return ok;
+}
+
 static bool run_prep(redisContext *c, const char *script, long n, lg_args_fn fn, prep *p)
 {
     char sha[41];
@@ -152,7 +165,7 @@ bool lg_ceiling_run(redisContext *c, const char *host, int port, long calls, lg_
     if (!prepare(c, P, &B, &C))
         return false;
     out->prep_s = (lg_now_us() - t0) / 1e6;
-    char from[64], prefix[512], cand[41], offer[41], accept[41], args[64];
+    char from[64], prefix[512], cand[41], offer[41], accept[41], args[128], crecs[48];
     dm_req_states_from(DM_REV_ACCEPT, from, sizeof from);
     snprintf(prefix, sizeof prefix,
              "local bench_n = (redis.call('INCR', 'bench:offer') - 1) %% %ld\nARGV[1] = 'r' .. (%ld + bench_n)\n"
@@ -165,7 +178,8 @@ bool lg_ceiling_run(redisContext *c, const char *host, int port, long calls, lg_
              "ARGV[2] = 'ba-' .. bench_n\nARGV[3] = '%s'\nARGV[4] = '%s'\nARGV[6] = '0'\n",
              P, C, from, BIG_GRACE);
     ok = ok && lg_script_load(c, "accept", prefix, accept);
-    snprintf(args, sizeof args, "r%ld 256 %s", B, BIG_GRACE);
+    ok = ok && crec_version(c, crecs, sizeof crecs);
+    snprintf(args, sizeof args, "r%ld 256 %s %s", B, BIG_GRACE, crecs);
     ok = ok && bench(host, port, calls, cand, args, &out->candidates_rps, &out->candidates_p50_ms);
     ok = ok && bench(host, port, calls, offer, "next", &out->offer_rps, &out->offer_p50_ms);
     ok = ok && bench(host, port, calls, accept, "next", &out->accept_rps, &out->accept_p50_ms);

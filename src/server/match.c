@@ -31,6 +31,7 @@ typedef struct match_call {
     dm_server *srv;
     char id[DM_ID_MAX + 1];
     match_mode mode;
+    char crecs[48]; /* the version of srv->crecs a candidates call was made with */
 } match_call;
 
 static match_call *match_call_new(dm_server *srv, const char *id, match_mode mode)
@@ -41,6 +42,7 @@ static match_call *match_call_new(dm_server *srv, const char *id, match_mode mod
     m->srv = srv;
     snprintf(m->id, sizeof m->id, "%s", id);
     m->mode = mode;
+    snprintf(m->crecs, sizeof m->crecs, "%s", dm_crecs_version(srv->crecs));
     return m;
 }
 
@@ -233,10 +235,10 @@ static void on_candidates(void *ud, redisReply *reply)
     long long pending = reply->element[1]->integer;
     if (strcmp(dm_view_field(request, "state"), "searching") != 0 || pending >= srv->cfg->offer_fanout)
         goto done;
-    if (reply->elements < 5 || reply->element[2]->type != REDIS_REPLY_STRING ||
-        reply->element[3]->type != REDIS_REPLY_STRING)
+    if (reply->elements < 6 || reply->element[2]->type != REDIS_REPLY_STRING ||
+        !dm_crecs_update(srv->crecs, m->crecs, reply->element[4], reply->element[5]))
         goto done;
-    const redisReply *free_ids = reply->element[2], *crecs = reply->element[3];
+    const redisReply *free_ids = reply->element[2];
     size_t n = dm_view_lines(free_ids->str, free_ids->len);
     dm_candidate *cands = calloc(n ? n : 1, sizeof *cands);
     size_t *order = calloc(n ? n : 1, sizeof *order);
@@ -245,7 +247,15 @@ static void on_candidates(void *ud, redisReply *reply)
         free(order);
         goto done;
     }
-    size_t valid = dm_view_candidates(free_ids, crecs, reply->element[4], cands, n);
+    size_t missing, valid = dm_view_candidates(free_ids, srv->crecs, reply->element[3], cands, n, &missing);
+    if (missing && m->mode.retries > 0) {
+        /* The copy lacks an interpreter in the free set: read it all again. */
+        dm_crecs_forget(srv->crecs);
+        match_request(srv, m->id, (match_mode){m->mode.retries - 1, m->mode.stalled, false});
+        free(cands);
+        free(order);
+        goto done;
+    }
     dm_need need;
     dm_view_need(request, &need);
     size_t ranked = dm_dispatch_rank(&need, cands, valid, order);
@@ -264,7 +274,7 @@ done:
 static void match_request(dm_server *srv, const char *rid, match_mode mode)
 {
     dm_num scan = dm_num_of(srv->cfg->match_scan), grace = dm_grace(srv);
-    const char *argv[] = {rid, scan.s, grace.s, NULL};
+    const char *argv[] = {rid, scan.s, grace.s, dm_crecs_version(srv->crecs), NULL};
     match_run(srv, rid, mode, "candidates", argv, on_candidates);
 }
 

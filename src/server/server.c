@@ -293,9 +293,10 @@ dm_server *dm_server_start(const dm_config *cfg, struct event_base *base, const 
     srv->conns = dm_conns_new();
     srv->reserved = dm_reserve_new();
     srv->filling = dm_reserve_new();
+    srv->crecs = dm_crecs_new();
     dm_store_config sc = {.url = redis_url, .channel = EVENT_CHANNEL, .on_status = on_store_status,
                           .on_message = on_event_message, .ud = srv};
-    srv->store = srv->conns && srv->reserved && srv->filling ? dm_store_new(base, &sc) : NULL;
+    srv->store = srv->conns && srv->reserved && srv->filling && srv->crecs ? dm_store_new(base, &sc) : NULL;
     if (!srv->store || !(srv->push = dm_webpush_start(srv)))
         goto fail;
     dm_net_config nc = {.host = cfg->listen_host, .port = cfg->listen_port, .web_root = cfg->web_root,
@@ -337,5 +338,6 @@ void dm_server_stop(dm_server *srv)
     dm_conns_free(srv->conns);
     dm_reserve_free(srv->reserved);
     dm_reserve_free(srv->filling);
+    dm_crecs_free(srv->crecs);
     free(srv);
 }

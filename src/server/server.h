@@ -59,6 +59,7 @@ typedef struct dm_counters {
 } dm_counters;
 
 typedef struct dm_reserve dm_reserve;
+typedef struct dm_crecs dm_crecs;
 
 struct dm_server {
     const dm_config *cfg;
@@ -73,6 +74,7 @@ struct dm_server {
      * the same short requests, and all but one would otherwise offer
      * themselves to the one that needs one more. */
     dm_reserve *filling;
+    dm_crecs *crecs;
     struct event *tick;
     bool tick_running;
     int ticks;
@@ -124,6 +126,23 @@ bool dm_reserve_add(dm_reserve *r, const char *id); /* false when out of memory 
 void dm_reserve_del(dm_reserve *r, const char *id);
 size_t dm_reserve_size(const dm_reserve *r);
 
+/* crecs.c: this server's copy of CREC (_prelude.lua), the candidates'
+ * registry entries parsed, as of a version (CREC's change count). */
+dm_crecs *dm_crecs_new(void);
+void dm_crecs_free(dm_crecs *cs);
+/* What the copy is as of, for candidates.lua: "" when it holds nothing. */
+const char *dm_crecs_version(const dm_crecs *cs);
+/* The entry of an interpreter (id of len bytes, not terminated), or NULL. */
+const dm_candidate *dm_crecs_get(const dm_crecs *cs, const char *id, size_t len);
+/* Applies candidates.lua's version and changes (id, entry, ...) to a copy
+ * that is still as of sent, the version the call was made with. False when
+ * the reply is malformed or an entry could not be kept (the copy is then
+ * dropped, and the next call reads it all). */
+bool dm_crecs_update(dm_crecs *cs, const char *sent, const struct redisReply *version,
+                     const struct redisReply *changes);
+/* Drops the copy's version, so that the next call reads every entry. */
+void dm_crecs_forget(dm_crecs *cs);
+
 /* conns.c: the connection table. */
 dm_conns *dm_conns_new(void);
 void dm_conns_free(dm_conns *t);
@@ -168,13 +187,15 @@ cJSON *dm_view_online(const char *const f[6]);
 /* A candidate as work.lua sends it: a line of tab-separated fields
  * (candidate_record in _prelude.lua). */
 bool dm_view_candidate(const char *rec, size_t len, dm_candidate *c);
+/* A candidate from its id (len bytes) and its CREC entry (rlen bytes). */
+bool dm_view_crec(const char *id, size_t len, const char *rec, size_t rlen, dm_candidate *c);
 /* The candidates as candidates.lua sends them: their ids, one a line (a
- * string reply), the CREC entry of each on the same line of crecs, and the
- * ids the request excludes (an array reply). Fills out with up to max of
- * them, returning how many parsed (malformed lines are skipped), each ranked
- * by its position. */
-size_t dm_view_candidates(const struct redisReply *ids, const struct redisReply *crecs,
-                          const struct redisReply *excluded, dm_candidate *out, size_t max);
+ * string reply), each with its entry in crecs, and the ids the request
+ * excludes (an array reply). Fills out with up to max of them, each ranked
+ * by its position, and returns how many; *missing counts the ids crecs has
+ * no entry for, which are left out. */
+size_t dm_view_candidates(const struct redisReply *ids, const dm_crecs *crecs, const struct redisReply *excluded,
+                          dm_candidate *out, size_t max, size_t *missing);
 /* Whether id is one of the strings of an array reply (false for NULL or
  * another type). */
 bool dm_view_listed(const struct redisReply *ids, const char *id);

@@ -213,20 +213,31 @@ bool dm_view_listed(const redisReply *ids, const char *id)
     return false;
 }
 
+bool dm_view_crec(const char *id, size_t len, const char *rec, size_t rlen, dm_candidate *c)
+{
+    char buf[RECORD_MAX];
+    const char *f[CREC_FIELDS];
+    if (len == 0 || len > DM_ID_MAX || !split_record(rec, rlen, buf, f, CREC_FIELDS))
+        return false;
+    candidate_of(c, id, len, f);
+    return true;
+}
+
 /* candidates.lua sends the free interpreters least recently assigned first,
  * with no time: the position is what ranking compares. */
-size_t dm_view_candidates(const redisReply *ids, const redisReply *crecs, const redisReply *excluded,
-                          dm_candidate *out, size_t max)
+size_t dm_view_candidates(const redisReply *ids, const dm_crecs *crecs, const redisReply *excluded, dm_candidate *out,
+                          size_t max, size_t *missing)
 {
-    size_t n = 0, il, cl;
-    const char *ip = ids->str, *cp = crecs->str, *id, *crec;
-    while (n < max && (id = dm_view_line(&ip, ids->str + ids->len, &il)) &&
-           (crec = dm_view_line(&cp, crecs->str + crecs->len, &cl))) {
-        char buf[RECORD_MAX];
-        const char *f[CREC_FIELDS];
-        if (il == 0 || il > DM_ID_MAX || !split_record(crec, cl, buf, f, CREC_FIELDS))
+    size_t n = 0, il;
+    const char *ip = ids->str, *id;
+    *missing = 0;
+    while (n < max && (id = dm_view_line(&ip, ids->str + ids->len, &il))) {
+        const dm_candidate *c = dm_crecs_get(crecs, id, il);
+        if (!c) {
+            ++*missing;
             continue;
-        candidate_of(&out[n], id, il, f);
+        }
+        out[n] = *c;
         out[n].excluded = dm_view_listed(excluded, out[n].id);
         out[n].last_assigned_ms = (int64_t)n + 1;
         n++;

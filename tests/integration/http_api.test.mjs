@@ -179,9 +179,10 @@ describe('HTTP API', () => {
     await neema.ok({ type: 'offer.decline', offer: o2.id });
     await clinic.ok({ type: 'request.cancel', request: video2.id });
 
-    // Interpreters written by a server from before the matching copy existed
-    // are read from their registry entry, which fills the copy in.
-    await env.redis.cmd('DEL', 'dm:crec');
+    // Interpreters written by a server from before the matching copy and its
+    // change count existed are read from their registry entry, which fills
+    // the copy in.
+    await env.redis.cmd('DEL', 'dm:crec', 'dm:crecs', 'dm:crecv');
     const video3 = await create(clinic, { language: 'sw', modality: 'video' });
     await offerFor(neema, video3.id);
     assert.equal(await env.redis.cmd('HGET', 'dm:crec', 'i-neema'), 'sw:trained\tfemale\tvideo\t\t1');

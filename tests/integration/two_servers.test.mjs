@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { before, beforeEach, describe, it } from 'node:test';
 
 import { T, WAIT_MS, create, offerFor, useEnv, waitFor } from './lib/harness.mjs';
+import { token } from './lib/fixtures.mjs';
 import { assertInvariants, readState } from './lib/invariants.mjs';
 
 const env = useEnv({ 'offer-fanout': 3 });
@@ -93,6 +94,26 @@ describe('two servers on one Redis', () => {
       assert.equal(accepted.length, 1, `${rid} has exactly one accepted offer`);
       assert.equal(accepted[0].interpreter, iid);
     }
+    await assertInvariants(env.redis);
+  });
+
+  it('a registry change made through one server counts at the next match on the other', T(), async () => {
+    const clinic = await env.clinic('c-north', { server: B });
+    const f1 = await env.interpreter('i-f1', { server: B });
+    // B has matched with its copy of the registry before the change.
+    const first = await create(clinic, { language: 'fa', modality: 'video' });
+    const o1 = await offerFor(f1, first.id);
+    await f1.ok({ type: 'offer.decline', offer: o1.id });
+    await clinic.ok({ type: 'request.cancel', request: first.id });
+
+    const entry = { name: 'Farhad', languages: { fa: 'certified' }, gender: 'male', modalities: ['phone'] };
+    const res = await env.http('PUT', '/api/admin/interpreters/i-f1', { token: token('u-coord'), body: entry, server: A });
+    assert.equal(res.status, 200, res.text);
+    const video = await create(clinic, { language: 'fa', modality: 'video' });
+    await f1.expectNo('offer', 500, (m) => m.offer.request === video.id, 'Farhad now does phone only');
+    await clinic.ok({ type: 'request.cancel', request: video.id });
+    const phone = await create(clinic, { language: 'fa', modality: 'phone' });
+    await offerFor(f1, phone.id);
     await assertInvariants(env.redis);
   });
 

@@ -63,19 +63,27 @@ end
 
 -- What matching ranks an interpreter by from the registry, tab-separated:
 -- langs, gender, modalities, specialties, active. Kept for every interpreter
--- in the hash CREC (upsert.lua), so that candidates.lua reads all its
--- candidates with one HMGET. None of the fields can hold a tab or a newline
--- (proto/schema patterns).
-local CREC = P .. 'crec'
+-- in the hash CREC (upsert.lua), of which each server holds a copy, so that
+-- a match reads only its candidates' ids (candidates.lua). None of the fields
+-- can hold a tab or a newline (proto/schema patterns).
+-- CRECS counts the changes to CREC (n) and CRECV notes each interpreter with
+-- the count of its last change, so that a server reads only what changed
+-- since its copy. The count's epoch is when it began: a Redis emptied and
+-- filled again counts from 0 under a new epoch, which tells a server that its
+-- copy came from another.
+local CREC, CRECS, CRECV = P .. 'crec', P .. 'crecs', P .. 'crecv'
 local function crec_of(ih)
   return table.concat({ih.langs or '', ih.gender or '', ih.modalities or '', ih.specialties or '', ih.active or '0'},
     '\t')
 end
 
--- Writes an interpreter's CREC entry from its hash, and returns it.
+-- Writes an interpreter's CREC entry from its hash when it changed, and returns it.
 local function crec_sync(id)
   local r = crec_of(hgetall(P .. 'i:' .. id))
+  if redis.call('HGET', CREC, id) == r then return r end
   redis.call('HSET', CREC, id, r)
+  redis.call('HSETNX', CRECS, 'epoch', string.format('%d', NOW))
+  redis.call('ZADD', CRECV, redis.call('HINCRBY', CRECS, 'n', 1), id)
   return r
 end
 

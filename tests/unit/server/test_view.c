@@ -89,22 +89,26 @@ static void test_candidate_record(void **state)
 static void test_candidate_records(void **state)
 {
     (void)state;
-    /* Ids and CREC entries on matching lines: two good pairs around a
-     * malformed entry and an empty id; the lengths bound the parse (no
-     * terminating NUL is needed). */
+    /* The ids one a line, their entries from this server's copy: ids it has
+     * no entry for (an empty one too) are left out and counted; the lengths
+     * bound the parse (no terminating NUL is needed). */
+    static const char *const entries[] = {"i-a", "ar:native\tfemale\tvideo\t\t1", "i-b",
+                                          "ar:trained,fa:native\t\tphone\t\t0"};
+    fake changes;
+    fake_hash(&changes, entries, 4);
+    redisReply version = {.type = REDIS_REPLY_STRING, .str = (char *)"5:2", .len = 3};
+    dm_crecs *cs = dm_crecs_new();
+    assert_true(dm_crecs_update(cs, "", &version, &changes.top));
     static const char ids[] = "i-a\ni-x\n\ni-b\nXXXX";
-    static const char crecs[] = "ar:native\tfemale\tvideo\t\t1\n"
-                                "broken\tline\n"
-                                "ar:native\tfemale\tvideo\t\t1\n"
-                                "ar:trained,fa:native\t\tphone\t\t0XXXX";
     redisReply tids = {.type = REDIS_REPLY_STRING, .str = (char *)ids, .len = sizeof ids - 1 - 4};
-    redisReply tcrecs = {.type = REDIS_REPLY_STRING, .str = (char *)crecs, .len = sizeof crecs - 1 - 4};
     static const char *const ex[] = {"i-b", "i-zz"};
     fake excluded;
     fake_hash(&excluded, ex, 2);
     dm_candidate out[4];
-    size_t n = dm_view_candidates(&tids, &tcrecs, &excluded.top, out, 4);
+    size_t missing;
+    size_t n = dm_view_candidates(&tids, cs, &excluded.top, out, 4, &missing);
     assert_int_equal(n, 2);
+    assert_int_equal(missing, 2);
     assert_string_equal(out[0].id, "i-a");
     assert_int_equal(out[0].gender, DM_GENDER_FEMALE);
     assert_int_equal(out[0].nspecialties, 0);
@@ -117,10 +121,27 @@ static void test_candidate_records(void **state)
     assert_false(out[1].active);
     assert_true(out[1].excluded);
     assert_true(out[1].last_assigned_ms == 2);
-    assert_int_equal(dm_view_candidates(&tids, &tcrecs, &excluded.top, out, 1), 1);
-    /* No free interpreter: empty strings, and no exclusions array at all. */
+    assert_int_equal(dm_view_candidates(&tids, cs, &excluded.top, out, 1, &missing), 1);
+    /* No free interpreter: an empty string, and no exclusions array at all. */
     redisReply none = {.type = REDIS_REPLY_STRING, .str = (char *)"", .len = 0};
-    assert_int_equal(dm_view_candidates(&none, &none, NULL, out, 4), 0);
+    assert_int_equal(dm_view_candidates(&none, cs, NULL, out, 4, &missing), 0);
+    assert_int_equal(missing, 0);
+    dm_crecs_free(cs);
+}
+
+static void test_crec_entry(void **state)
+{
+    (void)state;
+    dm_candidate c;
+    static const char rec[] = "ar:trained\tmale\tphone\tpaediatrics\t1";
+    assert_true(dm_view_crec("i-k", 3, rec, strlen(rec), &c));
+    assert_string_equal(c.id, "i-k");
+    assert_int_equal(c.nspecialties, 1);
+    assert_false(dm_view_crec("i-k", 3, "ar:trained\tmale", 15, &c));
+    assert_false(dm_view_crec("", 0, rec, strlen(rec), &c));
+    char long_id[DM_ID_MAX + 2];
+    memset(long_id, 'x', sizeof long_id);
+    assert_false(dm_view_crec(long_id, sizeof long_id, rec, strlen(rec), &c));
 }
 
 static void test_work_item(void **state)
@@ -171,6 +192,7 @@ int main(void)
         cmocka_unit_test(test_request_without_interpreter),
         cmocka_unit_test(test_candidate_record),
         cmocka_unit_test(test_candidate_records),
+        cmocka_unit_test(test_crec_entry),
         cmocka_unit_test(test_work_item),
         cmocka_unit_test(test_need),
     };
