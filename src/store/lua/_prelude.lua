@@ -40,6 +40,16 @@ local function hgetall(key)
   return h, flat
 end
 
+-- The named fields of a hash as a table (absent ones nil), for a script that
+-- reads a few: HGETALL of a request turns some 60 strings into Lua.
+local function hmget(key, ...)
+  local names, v, h = {...}, redis.call('HMGET', key, ...), {}
+  for i = 1, #names do
+    if v[i] then h[names[i]] = v[i] end
+  end
+  return h
+end
+
 -- A table as HGETALL returns a hash, for a script that has written its
 -- changes into the table too (the order of fields differs, which no reader
 -- relies on).
@@ -94,6 +104,7 @@ local function candidate_record(iid, crec, last_assigned, excluded)
 end
 
 -- Reachable: heartbeats from an open app, or a phone that push can wake (push.lua).
+-- ih needs the fields free_fields reads.
 local function is_free(ih, grace)
   return ih.active == '1' and ih.status == 'available' and not ih.offer and not ih.job
     and (tonumber(ih.hb or '0') >= NOW - grace or ih.pushable == '1')
@@ -103,9 +114,14 @@ local function free_rem(id, ih)
   for _, lang in ipairs(langs_of(ih)) do redis.call('ZREM', P .. 'free:' .. lang, id) end
 end
 
+-- What is_free, free_rem and the free sets' score read of an interpreter.
+local function free_fields(id)
+  return hmget(P .. 'i:' .. id, 'active', 'status', 'offer', 'job', 'hb', 'pushable', 'langs', 'last_assigned')
+end
+
 -- Re-reads the interpreter and puts it in or out of its free sets.
 local function free_sync(id, grace)
-  local ih = hgetall(P .. 'i:' .. id)
+  local ih = free_fields(id)
   if not is_free(ih, grace) then
     free_rem(id, ih)
     return false
@@ -138,7 +154,7 @@ end
 -- Returns the interpreter's id, or nil when the offer was not pending.
 local function offer_close(oid, state, reason, grace)
   local ok = P .. 'o:' .. oid
-  local o = hgetall(ok)
+  local o = hmget(ok, 'state', 'request', 'interpreter')
   if o.state ~= 'pending' then return nil end
   redis.call('HSET', ok, 'state', state, 'decided_at', NOW, 'reason', reason)
   redis.call('ZREM', P .. 'deadlines', oid)

@@ -5,13 +5,13 @@
 -- Returns {request hash, {withdrawn offer id, interpreter id, ...}}.
 local oid, iid, from, grace = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local ok = P .. 'o:' .. oid
-local o = hgetall(ok)
+local o = hmget(ok, 'id', 'interpreter', 'state', 'request')
 if not o.id then return fail('not_found', 'no offer ' .. oid) end
 if o.interpreter ~= iid then return fail('forbidden', 'offer ' .. oid .. ' is not yours') end
 if o.state ~= 'pending' then return fail('conflict', 'offer ' .. oid .. ' is ' .. o.state) end
 local rid = o.request
 local rk = P .. 'r:' .. rid
-local rh = hgetall(rk)
+local rh = hmget(rk, 'state', 'modality', 'language')
 if not allowed(from, rh.state) then return fail('conflict', 'request ' .. rid .. ' is ' .. rh.state) end
 local eta = tonumber(ARGV[6])
 if eta > 0 and rh.modality ~= 'onsite' then

@@ -6,7 +6,7 @@
 -- Returns {request id, 1 when this event is new for the offer else 0, state}.
 local oid, iid, event, via = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local ok = P .. 'o:' .. oid
-local o = hgetall(ok)
+local o = hmget(ok, 'id', 'interpreter', 'state', 'deliver_by', 'deadline', 'request')
 if not o.id then return fail('not_found', 'no offer ' .. oid) end
 if o.interpreter ~= iid then return fail('forbidden', 'offer ' .. oid .. ' is not yours') end
 local new = redis.call('HSETNX', ok, event .. '_at', NOW)

@@ -18,7 +18,7 @@ redis.call('HSET', key, 'id', rid, 'clinic', clinic, 'clinic_name', ch[1], 'stat
   'clinic_address', ch[4] or '')
 if #ARGV >= 6 then redis.call('HSET', key, unpack(ARGV, 5)) end
 redis.call('SET', ikey, rid, 'EX', 30 * 86400)
-local rh = hgetall(key)
+local rh = hmget(key, 'urgency', 'start_at', 'created_at', 'language')
 local offer_from = rh.urgency == 'scheduled' and tonumber(rh.start_at) - lead or NOW
 if offer_from > NOW then
   redis.call('HSET', key, 'offer_from', offer_from)

@@ -2,7 +2,7 @@
 -- ARGV: offer id, interpreter id, reason, heartbeat grace ms, report zone.
 -- Returns {request hash}.
 local oid, iid, reason, grace = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
-local o = hgetall(P .. 'o:' .. oid)
+local o = hmget(P .. 'o:' .. oid, 'id', 'interpreter', 'state', 'request')
 if not o.id then return fail('not_found', 'no offer ' .. oid) end
 if o.interpreter ~= iid then return fail('forbidden', 'offer ' .. oid .. ' is not yours') end
 if o.state ~= 'pending' then return fail('conflict', 'offer ' .. oid .. ' is ' .. o.state) end

@@ -12,7 +12,7 @@
 local rid, fanout, timeout, grace, miss = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local deliver = tonumber(ARGV[6])
 local key = P .. 'r:' .. rid
-local rh = hgetall(key)
+local rh = hmget(key, 'state', 'offer_from', 'matched', 'language')
 if not rh.state then return fail('not_found', 'no request ' .. rid) end
 local deadline = NOW + timeout
 local made, pushable = {}, {}
@@ -26,7 +26,7 @@ for i = 7, #ARGV do
   if want <= 0 then break end
   local iid = ARGV[i]
   local ik = P .. 'i:' .. iid
-  local ih = hgetall(ik)
+  local ih = free_fields(iid)
   if is_free(ih, grace) and redis.call('SISMEMBER', key .. ':ex', iid) == 0 then
     local oid = 'o' .. redis.call('INCR', P .. 'seq')
     local fields = {'id', oid, 'request', rid, 'interpreter', iid, 'state', 'pending', 'created_at', NOW,

@@ -113,7 +113,7 @@ static void test_real_scripts(void **state)
     assert_non_null(ack);
     assert_non_null(session);
     assert_null(strstr(ack, "local function rep_"));
-    assert_non_null(strstr(ack, "local function hgetall"));
+    assert_non_null(strstr(ack, "local function hmget"));
     assert_non_null(strstr(session, "local function rep_session_ended"));
     assert_non_null(strstr(session, "local function is_free"));
     assert_true(strlen(ack) * 4 < strlen(session));
