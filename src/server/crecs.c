@@ -80,6 +80,8 @@ static entry *find(const dm_crecs *cs, const char *id, size_t len, uint64_t h)
 
 const dm_candidate *dm_crecs_get(const dm_crecs *cs, const char *id, size_t len)
 {
+    if (len > DM_ID_MAX)
+        return NULL;
     const entry *e = find(cs, id, len, hash_of(id, len));
     return e ? &e->c : NULL;
 }

@@ -235,9 +235,9 @@ static void on_candidates(void *ud, redisReply *reply)
     long long pending = reply->element[1]->integer;
     if (strcmp(dm_view_field(request, "state"), "searching") != 0 || pending >= srv->cfg->offer_fanout)
         goto done;
-    if (reply->elements < 6 || reply->element[2]->type != REDIS_REPLY_STRING ||
-        !dm_crecs_update(srv->crecs, m->crecs, reply->element[4], reply->element[5]))
+    if (reply->elements < 6 || reply->element[2]->type != REDIS_REPLY_STRING)
         goto done;
+    bool updated = dm_crecs_update(srv->crecs, m->crecs, reply->element[4], reply->element[5]);
     const redisReply *free_ids = reply->element[2];
     size_t n = dm_view_lines(free_ids->str, free_ids->len);
     dm_candidate *cands = calloc(n ? n : 1, sizeof *cands);
@@ -248,8 +248,9 @@ static void on_candidates(void *ud, redisReply *reply)
         goto done;
     }
     size_t missing, valid = dm_view_candidates(free_ids, srv->crecs, reply->element[3], cands, n, &missing);
-    if (missing && m->mode.retries > 0) {
-        /* The copy lacks an interpreter in the free set: read it all again. */
+    if ((missing || !updated) && m->mode.retries > 0) {
+        /* The copy lacks an interpreter in the free set, or could not take
+         * what changed: read it all again. */
         dm_crecs_forget(srv->crecs);
         match_request(srv, m->id, (match_mode){m->mode.retries - 1, m->mode.stalled, false});
         free(cands);

@@ -107,13 +107,27 @@ describe('two servers on one Redis', () => {
     await clinic.ok({ type: 'request.cancel', request: first.id });
 
     const entry = { name: 'Farhad', languages: { fa: 'certified' }, gender: 'male', modalities: ['phone'] };
-    const res = await env.http('PUT', '/api/admin/interpreters/i-f1', { token: token('u-coord'), body: entry, server: A });
-    assert.equal(res.status, 200, res.text);
+    const put = async (body) => {
+      const res = await env.http('PUT', '/api/admin/interpreters/i-f1', { token: token('u-coord'), body, server: A });
+      assert.equal(res.status, 200, res.text);
+    };
+    await put(entry);
     const video = await create(clinic, { language: 'fa', modality: 'video' });
     await f1.expectNo('offer', 500, (m) => m.offer.request === video.id, 'Farhad now does phone only');
     await clinic.ok({ type: 'request.cancel', request: video.id });
     const phone = await create(clinic, { language: 'fa', modality: 'phone' });
-    await offerFor(f1, phone.id);
+    const o2 = await offerFor(f1, phone.id);
+    await f1.ok({ type: 'offer.decline', offer: o2.id });
+    await clinic.ok({ type: 'request.cancel', request: phone.id });
+
+    // The entry that changed is gone from Redis when B catches up: B reads
+    // every entry again (copying the lost ones from the registry) and matches.
+    await put({ ...entry, modalities: ['phone', 'video'] });
+    await env.redis.cmd('DEL', 'dm:crec');
+    const video2 = await create(clinic, { language: 'fa', modality: 'video' });
+    await offerFor(f1, video2.id);
+    assert.equal(await env.redis.cmd('HGET', `dm:r:${video2.id}`, 'miss'), null, 'the first match found Farhad');
+    assert.equal(await env.redis.cmd('HGET', 'dm:crec', 'i-f1'), 'fa:certified\tmale\tphone,video\t\t1');
     await assertInvariants(env.redis);
   });
 

@@ -44,7 +44,11 @@ local function changes()
   local now = epoch .. ':' .. n
   if known == now then return now, {} end
   local kepoch, kn = string.match(known, '^(%d+):(%d+)$')
-  if kepoch ~= epoch or tonumber(kn) > n then return now, all_entries() end
+  if kepoch ~= epoch or tonumber(kn) > n then
+    local all = all_entries()
+    epoch, n = version() -- copying entries counted changes
+    return epoch .. ':' .. n, all
+  end
   local ids = redis.call('ZRANGEBYSCORE', CRECV, '(' .. kn, '+inf')
   local out = {}
   -- HMGET in slices: unpack spreads only so many values.
