@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dragoman/hash.h"
 #include "internal.h"
 
 bool buf_reserve(dm_buf *b, size_t more)
@@ -87,14 +88,6 @@ void buf_free(dm_buf *b)
     *b = (dm_buf){0};
 }
 
-static size_t hash_str(const char *s)
-{
-    size_t h = 1469598103934665603u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211u;
-    return h;
-}
-
 void agg_init(agg *a, size_t size)
 {
     *a = (agg){.size = size};
@@ -102,7 +95,7 @@ void agg_init(agg *a, size_t size)
 
 static size_t *probe(const agg *a, const char *key)
 {
-    size_t i = hash_str(key) & (a->nslots - 1);
+    size_t i = (size_t)dm_hash(key, strlen(key)) & (a->nslots - 1);
     while (a->slots[i] && strcmp(a->keys[a->slots[i] - 1], key) != 0)
         i = (i + 1) & (a->nslots - 1);
     return &a->slots[i];

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dragoman/hash.h"
 #include "server.h"
 
 #define MIN_BUCKETS 64
@@ -31,10 +32,7 @@ static size_t hash_u64(uint64_t v, size_t n)
 
 static size_t hash_str(const char *s, size_t n)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return (size_t)(h & (n - 1));
+    return (size_t)(dm_hash(s, strlen(s)) & (n - 1));
 }
 
 dm_conns *dm_conns_new(void)

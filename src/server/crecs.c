@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dragoman/hash.h"
 #include "server.h"
 
 enum { FIRST_BUCKETS = 1024 };
@@ -23,14 +24,6 @@ struct dm_crecs {
     size_t nbuckets, size;
     char version[48]; /* "" when the copy holds nothing yet */
 };
-
-static uint64_t hash_of(const char *id, size_t len)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)id[i]) * 1099511628211ULL;
-    return h;
-}
 
 dm_crecs *dm_crecs_new(void)
 {
@@ -82,7 +75,7 @@ const dm_candidate *dm_crecs_get(const dm_crecs *cs, const char *id, size_t len)
 {
     if (len > DM_ID_MAX)
         return NULL;
-    const entry *e = find(cs, id, len, hash_of(id, len));
+    const entry *e = find(cs, id, len, dm_hash(id, len));
     return e ? &e->c : NULL;
 }
 
@@ -114,7 +107,7 @@ static bool put(dm_crecs *cs, const redisReply *id, const redisReply *rec)
     dm_candidate c;
     if (!dm_view_crec(id->str, id->len, rec->str, rec->len, &c))
         return false;
-    uint64_t h = hash_of(id->str, id->len);
+    uint64_t h = dm_hash(id->str, id->len);
     entry *e = find(cs, id->str, id->len, h);
     if (!e) {
         if (cs->size >= cs->nbuckets * 2)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dragoman/hash.h"
 #include "server.h"
 
 enum { NBUCKETS = 4096 };
@@ -23,10 +24,7 @@ struct dm_reserve {
 
 static size_t bucket_of(const char *id)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (; *id; id++)
-        h = (h ^ (unsigned char)*id) * 1099511628211ULL;
-    return (size_t)(h % NBUCKETS);
+    return (size_t)(dm_hash(id, strlen(id)) % NBUCKETS);
 }
 
 static entry **find(dm_reserve *r, const char *id)
