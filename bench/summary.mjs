@@ -26,6 +26,14 @@ function row(scenario, figure, value, { ceiling, target, lower = true, unit = ''
   rows.push({ scenario, figure, value, unit, ceiling, ratio, target, met });
 }
 
+// The server's own histogram of its Redis round trips over the window (a dispatch makes three).
+const pct = (v) => (v == null || v < 0 ? undefined : 100 * v);
+function roundTrips(label, run) {
+  row(label, 'server: Redis round trip mean', get(run, 'redis_round_trips.mean_ms'), { unit: 'ms' });
+  row(label, 'server: Redis round trips within 1 ms', pct(get(run, 'redis_round_trips.within_1ms')),
+    { unit: '%', lower: false });
+}
+
 for (const [label, run, peer] of [['100 req/s', r100, null], ['1000 req/s', r1000, n1000]]) {
   for (const q of ['p50', 'p90', 'p99', 'p999', 'max']) {
     const target = label === '1000 req/s' && q === 'p99' ? 2 : undefined;
@@ -36,12 +44,14 @@ for (const [label, run, peer] of [['100 req/s', r100, null], ['1000 req/s', r100
   row(`${label}`, 'accept p99', get(run, 'accept.p99_ms'), { ceiling: get(peer, 'accept.p99_ms'), unit: 'ms' });
   row(`${label}`, 'withdraw p99', get(run, 'withdraw.p99_ms'), { ceiling: get(peer, 'withdraw.p99_ms'), unit: 'ms' });
   row(`${label}`, 'cycles/s', get(run, 'cycles_per_s'), { ceiling: get(peer, 'cycles_per_s'), lower: false });
+  roundTrips(label, run);
 }
 const cycles = get(sat, 'cycles_per_s');
 row('saturation', 'cycles/s vs redis-benchmark', cycles,
   { ceiling: get(redis, 'cycle_ceiling_rps'), target: get(redis, 'cycle_ceiling_rps') / 2, lower: false });
 row('saturation', 'cycles/s vs ws (Node)', cycles, { ceiling: get(nsat, 'cycles_per_s'), lower: false });
 row('saturation', 'dispatch p99', get(sat, 'dispatch.p99_ms'), { ceiling: get(nsat, 'dispatch.p99_ms'), unit: 'ms' });
+roundTrips('saturation', sat);
 row(`idle, ${get(idle, 'connected')} conns`, 'RSS per connection', get(idle, 'rss_per_connection_bytes'),
   { ceiling: get(nidle, 'rss_per_connection_bytes'), target: 8192, unit: 'B' });
 row('idle', `connections held of ${get(idle, 'wanted')} asked`, get(idle, 'connected'),
