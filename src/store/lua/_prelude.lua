@@ -151,28 +151,37 @@ local function short_sync(rid)
 end
 
 -- Ends a pending offer (declined, expired or withdrawn) and frees its holder.
--- Returns the interpreter's id, or nil when the offer was not pending.
-local function offer_close(oid, state, reason, grace)
+-- Returns the offer's request and interpreter, or nil when it was not pending.
+local function offer_end(oid, state, reason, grace)
   local ok = P .. 'o:' .. oid
   local o = hmget(ok, 'state', 'request', 'interpreter')
   if o.state ~= 'pending' then return nil end
   redis.call('HSET', ok, 'state', state, 'decided_at', NOW, 'reason', reason)
   redis.call('ZREM', P .. 'deadlines', oid)
   redis.call('SREM', P .. 'r:' .. o.request .. ':pending', oid)
-  short_sync(o.request)
   local ik = P .. 'i:' .. o.interpreter
   if redis.call('HGET', ik, 'offer') == oid then
     redis.call('HDEL', ik, 'offer')
     free_sync(o.interpreter, grace)
   end
-  return o.interpreter
+  return o.request, o.interpreter
 end
 
--- Withdraws every pending offer of a request; returns {oid, iid, ...}.
+-- One offer of a request that stays in its queue, which may now be short of
+-- offers. Returns the interpreter's id, or nil when the offer was not pending.
+local function offer_close(oid, state, reason, grace)
+  local rid, iid = offer_end(oid, state, reason, grace)
+  if rid then short_sync(rid) end
+  return iid
+end
+
+-- Withdraws every pending offer of a request that leaves its queue (taken,
+-- cancelled, unfilled: the caller takes it out of the short list too, so it
+-- is not looked up there per offer); returns {oid, iid, ...}.
 local function withdraw_all(rid, reason, grace)
   local out = {}
   for _, oid in ipairs(redis.call('SMEMBERS', P .. 'r:' .. rid .. ':pending')) do
-    local iid = offer_close(oid, 'withdrawn', reason, grace)
+    local _, iid = offer_end(oid, 'withdrawn', reason, grace)
     if iid then
       out[#out + 1] = oid
       out[#out + 1] = iid
