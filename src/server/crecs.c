@@ -1,8 +1,8 @@
 /* This server's copy of CREC, what matching ranks each interpreter by from the
  * registry (_prelude.lua), parsed once instead of at every match. The copy is
- * as of a version ("EPOCH:N"); candidates.lua sends what changed since with
- * every match, so a change made through another server counts at the next
- * match here too. A chained hash table that doubles when it holds twice as
+ * as of a version ("EPOCH:N"); every match's reading (candidates.lua,
+ * create.lua) brings what changed since, so a change made through another
+ * server counts at the next match here too. A chained hash table that doubles when it holds twice as
  * many entries as buckets. libevent thread. */
 #include <hiredis/hiredis.h>
 #include <stdlib.h>

@@ -10,7 +10,8 @@ typedef struct dm_hctx {
     dm_reply_to to;
     dm_actor actor;
     /* What the reply callback must remember: the request or offer the message
-     * is about, or a freshly issued token (which must fit). */
+     * is about, a freshly issued token (which must fit), or the version of
+     * the server's copy of CREC a create was sent with. */
     char ref[DM_TOKEN_MAX + 2];
 } dm_hctx;
 

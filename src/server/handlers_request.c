@@ -20,6 +20,7 @@ dm_states dm_states_from(dm_req_event ev)
     return st;
 }
 
+/* h->ref: the version of srv->crecs the call was made with. */
 static void on_created(void *ud, redisReply *reply)
 {
     dm_hctx *h = ud;
@@ -27,15 +28,14 @@ static void on_created(void *ud, redisReply *reply)
         return;
     dm_server *srv = h->srv;
     bool fresh = reply->element[0]->integer == 1;
-    const redisReply *request = reply->element[1];
-    char rid[DM_ID_MAX + 1];
-    snprintf(rid, sizeof rid, "%s", dm_view_field(request, "id"));
-    dm_hctx_reply_request(h, request);
+    char sent[sizeof h->ref];
+    snprintf(sent, sizeof sent, "%s", h->ref);
+    dm_hctx_reply_request(h, reply->element[1]);
     if (!fresh)
         return;
     srv->counters.requests_created++;
-    dm_push_request(srv, request);
-    dm_match_request(srv, rid);
+    dm_push_request(srv, reply->element[1]);
+    dm_match_created(srv, sent, reply);
 }
 
 /* Redis far behind: a new request would only wait behind the others, so the
@@ -62,11 +62,13 @@ void dm_handle_create(dm_hctx *h, const dm_msg *msg)
     dm_num start = dm_num_of((long long)r->start_at), dur = dm_num_of(r->duration_min);
     const char *gender = r->gender == DM_GENDER_ANY ? "" : dm_gender_name(r->gender);
     const char *need = r->gender == DM_GENDER_ANY ? "" : dm_need_name(r->gender_need);
-    const char *argv[32] = {h->actor.subject, r->idempotency_key, esc.s, lead.s,
+    dm_num scan = dm_num_of(h->srv->cfg->match_scan);
+    snprintf(h->ref, sizeof h->ref, "%s", dm_match_known(h->srv));
+    const char *argv[32] = {h->actor.subject, r->idempotency_key, esc.s, lead.s, scan.s, h->ref,
                             "language", r->language, "modality", dm_modality_name(r->modality),
                             "urgency", dm_urgency_name(r->urgency), "start_at", start.s,
                             "duration_min", dur.s};
-    int n = 14;
+    int n = 16;
     /* Optional words are left out rather than stored empty. */
     const char *opt[][2] = {{"gender", gender}, {"gender_need", need}, {"specialty", r->specialty},
                             {"location", r->location}, {"note", r->note}};

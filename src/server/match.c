@@ -31,10 +31,10 @@ typedef struct match_call {
     dm_server *srv;
     char id[DM_ID_MAX + 1];
     match_mode mode;
-    char crecs[48]; /* the version of srv->crecs a candidates call was made with */
+    char crecs[48]; /* the version of srv->crecs a candidates call sent (dm_match_known) */
 } match_call;
 
-static match_call *match_call_new(dm_server *srv, const char *id, match_mode mode)
+static match_call *match_call_new(dm_server *srv, const char *id, match_mode mode, const char *crecs)
 {
     match_call *m = malloc(sizeof *m);
     if (!m)
@@ -42,17 +42,37 @@ static match_call *match_call_new(dm_server *srv, const char *id, match_mode mod
     m->srv = srv;
     snprintf(m->id, sizeof m->id, "%s", id);
     m->mode = mode;
-    snprintf(m->crecs, sizeof m->crecs, "%s", dm_crecs_version(srv->crecs));
+    snprintf(m->crecs, sizeof m->crecs, "%s", crecs);
     return m;
 }
 
 /* Runs a matching script; the call is freed here when it cannot be sent. */
-static void match_run(dm_server *srv, const char *id, match_mode mode, const char *script, const char *const *argv,
-                      dm_store_cb cb)
+static void match_run(dm_server *srv, const char *id, match_mode mode, const char *crecs, const char *script,
+                      const char *const *argv, dm_store_cb cb)
 {
-    match_call *m = match_call_new(srv, id, mode);
+    match_call *m = match_call_new(srv, id, mode, crecs);
     if (m && !dm_store_runv(srv->store, script, argv, cb, m))
         free(m);
+}
+
+static void on_crecs(void *ud, redisReply *reply)
+{
+    dm_server *srv = ud;
+    srv->crecs_loading = false;
+    if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2)
+        dm_crecs_update(srv->crecs, "", reply->element[0], reply->element[1]);
+}
+
+const char *dm_match_known(dm_server *srv)
+{
+    const char *version = dm_crecs_version(srv->crecs);
+    if (version[0])
+        return version;
+    if (!srv->crecs_loading) {
+        const char *argv[] = {NULL};
+        srv->crecs_loading = dm_store_runv(srv->store, "crecs", argv, on_crecs, srv);
+    }
+    return "-";
 }
 
 static void match_request(dm_server *srv, const char *rid, match_mode mode);
@@ -225,58 +245,67 @@ static size_t pick(dm_server *srv, const dm_candidate *cands, const size_t *orde
     return nids;
 }
 
-static void on_candidates(void *ud, redisReply *reply)
+/* Ranks and offers from a candidates.lua reply, or what create.lua adds to
+ * the same (r: its elements from the request hash on, n of them): {request
+ * hash, pending offers, ids, excluded, version, changes}. */
+static void match_read(const match_call *m, redisReply *const *r, size_t n)
 {
-    match_call *m = ud;
     dm_server *srv = m->srv;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 2)
+    if (n < 2 || strcmp(dm_view_field(r[0], "state"), "searching") != 0 || r[1]->integer >= srv->cfg->offer_fanout)
+        return;
+    if (n < 6 || r[2]->type != REDIS_REPLY_STRING)
+        return;
+    bool updated = dm_crecs_update(srv->crecs, m->crecs, r[4], r[5]);
+    size_t max = dm_view_lines(r[2]->str, r[2]->len);
+    dm_candidate *cands = calloc(max ? max : 1, sizeof *cands);
+    size_t *order = calloc(max ? max : 1, sizeof *order);
+    if (!cands || !order)
         goto done;
-    const redisReply *request = reply->element[0];
-    long long pending = reply->element[1]->integer;
-    if (strcmp(dm_view_field(request, "state"), "searching") != 0 || pending >= srv->cfg->offer_fanout)
-        goto done;
-    if (reply->elements < 6 || reply->element[2]->type != REDIS_REPLY_STRING)
-        goto done;
-    bool updated = dm_crecs_update(srv->crecs, m->crecs, reply->element[4], reply->element[5]);
-    const redisReply *free_ids = reply->element[2];
-    size_t n = dm_view_lines(free_ids->str, free_ids->len);
-    dm_candidate *cands = calloc(n ? n : 1, sizeof *cands);
-    size_t *order = calloc(n ? n : 1, sizeof *order);
-    if (!cands || !order) {
-        free(cands);
-        free(order);
-        goto done;
-    }
-    size_t missing, valid = dm_view_candidates(free_ids, srv->crecs, reply->element[3], cands, n, &missing);
+    size_t missing, valid = dm_view_candidates(r[2], srv->crecs, r[3], cands, max, &missing);
     if ((missing || !updated) && m->mode.retries > 0) {
         /* The copy lacks an interpreter in the free set, or could not take
          * what changed: read it all again. */
         dm_crecs_forget(srv->crecs);
         match_request(srv, m->id, (match_mode){m->mode.retries - 1, m->mode.stalled, false});
-        free(cands);
-        free(order);
         goto done;
     }
     dm_need need;
-    dm_view_need(request, &need);
+    dm_view_need(r[0], &need);
     size_t ranked = dm_dispatch_rank(&need, cands, valid, order);
     const char *miss = ranked ? "" : dm_unfilled_reason_name(dm_dispatch_miss(&need, cands, valid));
     const char *ids[DM_STORE_MAX_ARGS];
     size_t nids = pick(srv, cands, order, ranked, ids);
+    long long pending = r[1]->integer;
     size_t want = (size_t)(srv->cfg->offer_fanout - pending);
     if (nids || pending == 0)
         run_offer(srv, m->id, miss, ids, nids, want, m->mode);
+done:
     free(cands);
     free(order);
-done:
+}
+
+static void on_candidates(void *ud, redisReply *reply)
+{
+    match_call *m = ud;
+    if (reply && reply->type == REDIS_REPLY_ARRAY)
+        match_read(m, reply->element, reply->elements);
     free(m);
 }
 
 static void match_request(dm_server *srv, const char *rid, match_mode mode)
 {
-    dm_num scan = dm_num_of(srv->cfg->match_scan), grace = dm_grace(srv);
-    const char *argv[] = {rid, scan.s, grace.s, dm_crecs_version(srv->crecs), NULL};
-    match_run(srv, rid, mode, "candidates", argv, on_candidates);
+    dm_num scan = dm_num_of(srv->cfg->match_scan);
+    const char *known = dm_match_known(srv);
+    const char *argv[] = {rid, scan.s, known, NULL};
+    match_run(srv, rid, mode, known, "candidates", argv, on_candidates);
+}
+
+void dm_match_created(dm_server *srv, const char *sent, const redisReply *reply)
+{
+    match_call m = {.srv = srv, .mode = {MATCH_RETRIES, false, false}};
+    snprintf(m.id, sizeof m.id, "%s", dm_view_field(reply->element[1], "id"));
+    snprintf(m.crecs, sizeof m.crecs, "%s", sent);
+    match_read(&m, reply->element + 1, reply->elements - 1);
 }
 
 void dm_match_request(dm_server *srv, const char *rid)
@@ -333,5 +362,5 @@ void dm_match_interpreter(dm_server *srv, const char *iid)
 {
     dm_num limit = dm_num_of(WORK_PER_LANGUAGE), grace = dm_grace(srv), fanout = dm_num_of(srv->cfg->offer_fanout);
     const char *argv[] = {iid, limit.s, grace.s, fanout.s, NULL};
-    match_run(srv, iid, (match_mode){0, false, false}, "work", argv, on_work);
+    match_run(srv, iid, (match_mode){0, false, false}, "", "work", argv, on_work);
 }

@@ -75,6 +75,7 @@ struct dm_server {
      * themselves to the one that needs one more. */
     dm_reserve *filling;
     dm_crecs *crecs;
+    bool crecs_loading; /* a crecs.lua call is out (match.c) */
     struct event *tick;
     bool tick_running;
     int ticks;
@@ -130,14 +131,14 @@ size_t dm_reserve_size(const dm_reserve *r);
  * registry entries parsed, as of a version (CREC's change count). */
 dm_crecs *dm_crecs_new(void);
 void dm_crecs_free(dm_crecs *cs);
-/* What the copy is as of, for candidates.lua: "" when it holds nothing. */
+/* What the copy is as of: "" when it holds nothing. */
 const char *dm_crecs_version(const dm_crecs *cs);
 /* The entry of an interpreter (id of len bytes, not terminated), or NULL. */
 const dm_candidate *dm_crecs_get(const dm_crecs *cs, const char *id, size_t len);
-/* Applies candidates.lua's version and changes (id, entry, ...) to a copy
- * that is still as of sent, the version the call was made with. False when
- * the reply is malformed or an entry could not be kept (the copy is then
- * dropped, and the next call reads it all). */
+/* Applies a reply's version and changes (id, entry, ...; crec_changes in
+ * _scan.lua) to a copy that is still as of sent, the version the call was
+ * made with. False when the reply is malformed or an entry could not be kept
+ * (the copy is then dropped, and the next call reads it all). */
 bool dm_crecs_update(dm_crecs *cs, const char *sent, const struct redisReply *version,
                      const struct redisReply *changes);
 /* Drops the copy's version, so that the next call reads every entry. */
@@ -165,6 +166,14 @@ void dm_match_request(dm_server *srv, const char *rid);
  * matches_stalled when that match makes offers. */
 void dm_match_stalled(dm_server *srv, const char *rid);
 void dm_match_interpreter(dm_server *srv, const char *iid);
+/* The version of srv->crecs a call reading CREC's changes sends: the copy's,
+ * or "-" (none) while it is empty, after seeing that a crecs.lua call reads
+ * it whole. Redis answers in order, so the copy is loaded by the reply. */
+const char *dm_match_known(dm_server *srv);
+/* A new request's first match, from create.lua's reply (which carries its
+ * reading when the request is offered now); sent: the version of srv->crecs
+ * the call was made with (dm_match_known). */
+void dm_match_created(dm_server *srv, const char *sent, const struct redisReply *reply);
 /* Pushes a request's new state to its clinic, its interpreter and coordinators. */
 void dm_push_request(dm_server *srv, const struct redisReply *hash);
 /* Sends a push to every connection of one interpreter. Takes ownership of msg. */

@@ -125,4 +125,63 @@ describe('happy path', () => {
     assert.equal(rh.state, 'ended');
     await assertInvariants(env.redis);
   });
+
+  // A dispatch waits on Redis twice: create.lua reads the new request's first
+  // match along with creating it, and offer.lua claims. Reading it in a
+  // candidates.lua call of its own was a third round trip.
+  it('offers a new request after two calls to Redis: create, then offer', T(), async () => {
+    const clinic = await env.clinic('c-north');
+    const a1 = await env.interpreter('i-a1');
+    const redis = env.redis;
+    await redis.cmd('CONFIG', 'SET', 'slowlog-max-len', '100000');
+    await redis.cmd('SLOWLOG', 'RESET');
+    await redis.cmd('CONFIG', 'SET', 'slowlog-log-slower-than', '0');
+    let req;
+    try {
+      req = await create(clinic);
+      await offerFor(a1, req.id);
+    } finally {
+      await redis.cmd('CONFIG', 'SET', 'slowlog-log-slower-than', '10000');
+    }
+    // Every command, oldest first: [id, time, µs, args, client, name].
+    const log = (await redis.cmd('SLOWLOG', 'GET', '-1')).reverse().map((e) => e[3]);
+    const scripts = log.filter((args) => String(args[0]).toUpperCase() === 'EVALSHA');
+    const created = scripts.findIndex((args) => args[3] === 'c-north');
+    assert.ok(created >= 0, 'create.lua ran with the clinic as its first argument');
+    const naming = scripts.slice(created + 1).filter((args) => args[3] === req.id);
+    assert.equal(naming.length, 1, `after create.lua, one script names ${req.id} (offer.lua): ${JSON.stringify(naming)}`);
+    assert.ok(naming[0].length > 3 + 6, 'that one is offer.lua, with the interpreters to claim after its six arguments');
+  });
+
+  // A server starts with no copy of the registry (CREC) to rank by. Requests
+  // arriving together before the first reading is back must not each read
+  // it whole: with 10,000 interpreters that was 20,000 values a request, and
+  // Redis fell seconds behind at 1,000 requests/s.
+  it('a fresh server reads the registry whole once, however many requests come at once', T(), async () => {
+    const clinic = await env.clinic('c-north');
+    const interps = await Promise.all(['i-a1', 'i-a2', 'i-a3', 'i-a4'].map((id) => env.interpreter(id)));
+    const redis = env.redis;
+    await redis.cmd('CONFIG', 'SET', 'slowlog-max-len', '100000');
+    await redis.cmd('SLOWLOG', 'RESET');
+    await redis.cmd('CONFIG', 'SET', 'slowlog-log-slower-than', '0');
+    let rids;
+    try {
+      const reqs = await Promise.all(Array.from({ length: 20 }, (_, i) => create(clinic, { note: `together ${i}` })));
+      rids = new Set(reqs.map((r) => r.id));
+      await Promise.any(interps.map((c) => c.next('offer', (m) => rids.has(m.offer.request))));
+    } finally {
+      await redis.cmd('CONFIG', 'SET', 'slowlog-log-slower-than', '10000');
+    }
+    // Script calls are [EVALSHA, sha, 0, ARGV...]. The whole registry is read
+    // by crecs.lua (no ARGV), by create.lua with "" for the version of the
+    // caller's copy (its 6th argument, after clinic, key, two times and how
+    // many to scan) and by candidates.lua with "" for it (request id, how
+    // many, version).
+    const log = (await redis.cmd('SLOWLOG', 'GET', '-1')).map((e) => e[3]);
+    const scripts = log.filter((args) => /^EVAL/i.test(String(args[0])));
+    const whole = scripts.filter((args) => args.length === 3 ||
+      (args[3] === 'c-north' && args[8] === '') || (args.length === 6 && rids.has(args[3]) && args[5] === ''));
+    assert.equal(scripts.filter((args) => args[3] === 'c-north').length, 20, 'the log holds every create');
+    assert.equal(whole.length, 1, `one call reads the registry whole: ${JSON.stringify(whole)}`);
+  });
 });

@@ -55,7 +55,7 @@ describe('two servers on one Redis', () => {
     // Each interpreter accepts every offer at once and, when it wins, runs the
     // session to its end so it is free for the next one.
     const worker = async (c, iid) => {
-      while (running) {
+      while (running && !c.closeInfo) {
         const m = await c.next('offer', () => true, 300).catch(() => null);
         if (!m) continue;
         const r = await c.send({ type: 'offer.accept', offer: m.offer.id });
@@ -70,11 +70,13 @@ describe('two servers on one Redis', () => {
     };
     const workers = interps.map((c, i) => worker(c, ids[i]));
 
-    // Twelve requests, six from each server, all at once.
+    // Twelve requests, six from each server, all at once. The workers stop
+    // however this ends: left running, they would spin on closed connections.
     const N = 12;
-    const reqs = await Promise.all(Array.from({ length: N }, (_, i) => create(clinics[i % 2], { note: `burst ${i}` })));
-    const rids = reqs.map((r) => r.id);
+    let rids;
     try {
+      const reqs = await Promise.all(Array.from({ length: N }, (_, i) => create(clinics[i % 2], { note: `burst ${i}` })));
+      rids = reqs.map((r) => r.id);
       await waitFor(async () => {
         const st = await readState(env.redis);
         return rids.every((rid) => st.requests[rid]?.state === 'ended');

@@ -1,10 +1,18 @@
 -- A clinic creates a request, at most once per idempotency key. A scheduled
 -- request is held until scheduled_lead before its start, so nobody is tied
 -- up by tomorrow's appointment today; the clock (tick.lua) releases it.
--- ARGV: clinic, idempotency key, escalate_after ms, scheduled_lead ms, then
+-- A new request that is offered now gets its first match's reading too, as
+-- candidates.lua would give it: a dispatch then waits for two round trips
+-- to Redis instead of three.
+-- ARGV: clinic, idempotency key, escalate_after ms, scheduled_lead ms, how
+-- many free interpreters to read for the first match (0: none), the CREC
+-- version of the caller's copy (see crec_changes in _scan.lua), then
 -- field/value pairs of the spec.
--- Returns {1 when new else 0, request hash}.
+-- Returns {1 when new else 0, request hash}, followed for a new request
+-- offered now by 0 (its pending offers) and match_read's ids, excluded,
+-- version and changes: from the hash on, candidates.lua's reply.
 local clinic, idem, esc, lead = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local scan, known = tonumber(ARGV[5]), ARGV[6]
 local ch = redis.call('HMGET', P .. 'c:' .. clinic, 'name', 'active', 'contact', 'address')
 if not ch[1] then return fail('not_found', 'no clinic ' .. clinic) end
 if ch[2] == '0' then return fail('forbidden', 'clinic ' .. clinic .. ' is deactivated') end
@@ -16,11 +24,12 @@ local key = P .. 'r:' .. rid
 redis.call('HSET', key, 'id', rid, 'clinic', clinic, 'clinic_name', ch[1], 'state', 'searching',
   'created_at', NOW, 'asked', 0, 'escalated', 0, 'idem', idem, 'clinic_contact', ch[3] or '',
   'clinic_address', ch[4] or '')
-if #ARGV >= 6 then redis.call('HSET', key, unpack(ARGV, 5)) end
+if #ARGV >= 8 then redis.call('HSET', key, unpack(ARGV, 7)) end
 redis.call('SET', ikey, rid, 'EX', 30 * 86400)
 local rh = hmget(key, 'urgency', 'start_at', 'created_at', 'language')
 local offer_from = rh.urgency == 'scheduled' and tonumber(rh.start_at) - lead or NOW
-if offer_from > NOW then
+local later = offer_from > NOW
+if later then
   redis.call('HSET', key, 'offer_from', offer_from)
   redis.call('ZADD', P .. 'sched', offer_from, rid)
 else
@@ -29,4 +38,6 @@ end
 redis.call('ZADD', P .. 'open', NOW, rid)
 redis.call('SADD', P .. 'copen:' .. clinic, rid)
 redis.call('ZADD', P .. 'cr:' .. clinic, NOW, rid)
-return {1, redis.call('HGETALL', key)}
+local flat = redis.call('HGETALL', key)
+if later or scan == 0 then return {1, flat} end
+return {1, flat, 0, unpack(match_read(rid, rh.language, scan, known))}
