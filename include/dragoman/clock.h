@@ -5,5 +5,8 @@
 #include <stdint.h>
 
 int64_t dm_now_ms(void);
+/* Microseconds on a clock that never steps back (CLOCK_MONOTONIC), for
+ * durations measured within one process, across its threads. */
+int64_t dm_mono_us(void);
 
 #endif

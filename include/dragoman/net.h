@@ -26,6 +26,7 @@ typedef enum {
 typedef struct dm_net_event {
     dm_net_event_kind kind;
     uint64_t conn;
+    int64_t received_us; /* dm_mono_us when the lws thread had the whole event */
     /* WS_MESSAGE: the message; HTTP: the request body (may be empty). NUL-terminated. */
     char *data;
     size_t len;

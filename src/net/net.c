@@ -16,6 +16,7 @@
  *     added, so it does not keep event_base_dispatch() running by itself. */
 #include "net_internal.h"
 
+#include "dragoman/clock.h"
 #include "dragoman/log.h"
 
 #include <arpa/inet.h>
@@ -150,6 +151,7 @@ dm_in *dm_net_in_new(dm_net_event_kind kind, uint64_t conn, bool full)
         return NULL;
     in->kind = kind;
     in->conn = conn;
+    in->received_us = dm_mono_us();
     if (full)
         in->full = &((struct in_full *)in)->ev;
     return in;
@@ -182,6 +184,7 @@ static void deliver(dm_net *net, const dm_in *in, dm_net_event *plain)
     dm_net_event *ev = in->full ? in->full : plain;
     ev->kind = in->kind;
     ev->conn = in->conn;
+    ev->received_us = in->received_us;
     ev->data = in->data ? in->data : empty;
     ev->len = in->len;
     net->cb(net->ud, ev);

@@ -51,6 +51,7 @@ typedef struct dm_in {
     dm_queue_node node;
     dm_net_event_kind kind;
     uint64_t conn;
+    int64_t received_us;
     char *data; /* malloc'd and NUL-terminated, or NULL */
     size_t len;
     dm_net_event *full; /* WS_OPEN and HTTP: the event with its header fields */

@@ -30,12 +30,13 @@ static void on_created(void *ud, redisReply *reply)
     bool fresh = reply->element[0]->integer == 1;
     char sent[sizeof h->ref];
     snprintf(sent, sizeof sent, "%s", h->ref);
+    int64_t since = h->to.received_us;
     dm_hctx_reply_request(h, reply->element[1]);
     if (!fresh)
         return;
     srv->counters.requests_created++;
     dm_push_request(srv, reply->element[1]);
-    dm_match_created(srv, sent, reply);
+    dm_match_created(srv, sent, reply, since);
 }
 
 /* Redis far behind: a new request would only wait behind the others, so the

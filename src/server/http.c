@@ -16,6 +16,7 @@
 typedef struct http_call {
     dm_server *srv;
     uint64_t conn;
+    int64_t received_us;
     char method[8];
     char path[256];
     char query[512];
@@ -225,7 +226,7 @@ static void offer_ack(dm_server *srv, const dm_actor *actor, const dm_reply_to *
 
 static void route(http_call *c, const dm_actor *actor)
 {
-    dm_reply_to to = {.conn = c->conn, .http = true};
+    dm_reply_to to = {.conn = c->conn, .http = true, .received_us = c->received_us};
     if (strncmp(c->path, "/api/requests", 13) == 0 && (c->path[13] == '\0' || c->path[13] == '/')) {
         route_requests(c->srv, actor, &to, c);
         return;
@@ -324,6 +325,7 @@ void dm_http_handle(dm_server *srv, const dm_net_event *ev)
     }
     c->srv = srv;
     c->conn = ev->conn;
+    c->received_us = ev->received_us;
     snprintf(c->method, sizeof c->method, "%s", ev->method);
     snprintf(c->path, sizeof c->path, "%s", ev->path);
     snprintf(c->query, sizeof c->query, "%s", ev->query);

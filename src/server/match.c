@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dragoman/clock.h"
 #include "dragoman/log.h"
 #include "handlers.h"
 
@@ -18,14 +19,23 @@
 #define MATCH_RETRIES 2
 
 /* How a request's match runs: how often it may run again at once, whether
- * the clock found the request stalled (counted once it gets offers), and
- * whether a freed interpreter is filling it (counted in srv->filling while
- * the offer call is out). */
+ * the clock found the request stalled (counted once it gets offers), whether
+ * a freed interpreter is filling it (counted in srv->filling while the offer
+ * call is out), and for a new request's first match when its create reached
+ * the server (dm_mono_us, counted in dispatch_us_buckets once it gets
+ * offers; 0 for other matches). */
 typedef struct match_mode {
     int retries;
     bool stalled;
     bool filling;
+    int64_t since;
 } match_mode;
+
+/* The same match run again at once, one retry fewer. */
+static match_mode match_again(match_mode m)
+{
+    return (match_mode){m.retries - 1, m.stalled, false, m.since};
+}
 
 typedef struct match_call {
     dm_server *srv;
@@ -164,6 +174,15 @@ static void offer_call_free(offer_call *o)
     free(o);
 }
 
+static void count_dispatch(dm_counters *c, int64_t us)
+{
+    size_t b = 0;
+    while (b < DM_STORE_NBUCKETS - 1 && (double)us > dm_store_buckets_us[b])
+        b++;
+    c->dispatch_us_buckets[b]++;
+    c->dispatch_us_sum += (double)us;
+}
+
 static void on_offer(void *ud, redisReply *reply)
 {
     offer_call *o = ud;
@@ -179,10 +198,12 @@ static void on_offer(void *ud, redisReply *reply)
         push_offers(srv, reply->element[0], made, reply->element[2]->integer, reply->element[3]);
         dm_push_request(srv, reply->element[0]);
         srv->counters.matches_stalled += o->mode.stalled;
+        if (o->mode.since)
+            count_dispatch(&srv->counters, dm_mono_us() - o->mode.since);
     }
     bool again = made->elements == 0 && o->nids > 0 && o->mode.retries > 0 &&
                  strcmp(dm_view_field(reply->element[0], "state"), "searching") == 0;
-    match_mode next = {o->mode.retries - 1, o->mode.stalled, false};
+    match_mode next = match_again(o->mode);
     char rid[DM_ID_MAX + 1];
     snprintf(rid, sizeof rid, "%s", o->rid);
     offer_call_free(o);
@@ -266,7 +287,7 @@ static void match_read(const match_call *m, redisReply *const *r, size_t n)
         /* The copy lacks an interpreter in the free set, or could not take
          * what changed: read it all again. */
         dm_crecs_forget(srv->crecs);
-        match_request(srv, m->id, (match_mode){m->mode.retries - 1, m->mode.stalled, false});
+        match_request(srv, m->id, match_again(m->mode));
         goto done;
     }
     dm_need need;
@@ -300,9 +321,9 @@ static void match_request(dm_server *srv, const char *rid, match_mode mode)
     match_run(srv, rid, mode, known, "candidates", argv, on_candidates);
 }
 
-void dm_match_created(dm_server *srv, const char *sent, const redisReply *reply)
+void dm_match_created(dm_server *srv, const char *sent, const redisReply *reply, int64_t since)
 {
-    match_call m = {.srv = srv, .mode = {MATCH_RETRIES, false, false}};
+    match_call m = {.srv = srv, .mode = {MATCH_RETRIES, false, false, since}};
     snprintf(m.id, sizeof m.id, "%s", dm_view_field(reply->element[1], "id"));
     snprintf(m.crecs, sizeof m.crecs, "%s", sent);
     match_read(&m, reply->element + 1, reply->elements - 1);
@@ -310,12 +331,12 @@ void dm_match_created(dm_server *srv, const char *sent, const redisReply *reply)
 
 void dm_match_request(dm_server *srv, const char *rid)
 {
-    match_request(srv, rid, (match_mode){MATCH_RETRIES, false, false});
+    match_request(srv, rid, (match_mode){MATCH_RETRIES, false, false, 0});
 }
 
 void dm_match_stalled(dm_server *srv, const char *rid)
 {
-    match_request(srv, rid, (match_mode){MATCH_RETRIES, true, false});
+    match_request(srv, rid, (match_mode){MATCH_RETRIES, true, false, 0});
 }
 
 /* The waiting request the interpreter suits best: lowest queue score (urgent,
@@ -353,7 +374,7 @@ static void on_work(void *ud, redisReply *reply)
     if (whole && dm_view_candidate(reply->element[0]->str, reply->element[0]->len, &c) &&
         pick_work(m->srv, reply->element[1], &c, &best)) {
         const char *ids[] = {m->id};
-        run_offer(m->srv, best.id, "", ids, 1, 1, (match_mode){0, false, true});
+        run_offer(m->srv, best.id, "", ids, 1, 1, (match_mode){0, false, true, 0});
     }
     free(m);
 }
@@ -362,5 +383,5 @@ void dm_match_interpreter(dm_server *srv, const char *iid)
 {
     dm_num limit = dm_num_of(WORK_PER_LANGUAGE), grace = dm_grace(srv), fanout = dm_num_of(srv->cfg->offer_fanout);
     const char *argv[] = {iid, limit.s, grace.s, fanout.s, NULL};
-    match_run(srv, iid, (match_mode){0, false, false}, "", "work", argv, on_work);
+    match_run(srv, iid, (match_mode){0, false, false, 0}, "", "work", argv, on_work);
 }

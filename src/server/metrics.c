@@ -109,6 +109,10 @@ char *dm_metrics_text(dm_server *srv, const redisReply *stats)
     static const double accept_bounds[] = {5000, 15000, 30000, 60000, 120000, 300000, 600000, 900000, 1800000, 0};
     histogram(&b, "time_to_accept_seconds", "From request creation to acceptance.", accept_bounds, 10,
               c->accept_ms_buckets, c->accept_ms_sum, 0.001);
+    histogram(&b, "dispatch_seconds",
+              "A new request's time in this server before its first offers: from its create read off the network to "
+              "the offers handed back for sending.",
+              dm_store_buckets_us, DM_STORE_NBUCKETS, c->dispatch_us_buckets, c->dispatch_us_sum, 1e-6);
     uint64_t rtt[DM_STORE_NBUCKETS];
     double rtt_sum;
     dm_store_rtt(srv->store, rtt, &rtt_sum);

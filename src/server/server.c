@@ -225,7 +225,7 @@ static void on_ws_message(dm_server *srv, const dm_net_event *ev)
     srv->counters.ws_messages++;
     dm_msg msg;
     dm_proto_error err;
-    dm_reply_to to = {.conn = ev->conn};
+    dm_reply_to to = {.conn = ev->conn, .received_us = ev->received_us};
     if (!dm_proto_decode(ev->data, ev->len, &msg, &err)) {
         snprintf(to.id, sizeof to.id, "%s", msg.id);
         dm_server_reject(srv, &to, &err);

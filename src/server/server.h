@@ -29,6 +29,7 @@ typedef struct dm_actor {
 typedef struct dm_reply_to {
     uint64_t conn;
     bool http;
+    int64_t received_us; /* when the network thread had the message (dm_net_event) */
     char id[DM_UTF8_SIZE(DM_CLIENT_ID_MAX)];
 } dm_reply_to;
 
@@ -55,6 +56,10 @@ typedef struct dm_counters {
     uint64_t matches_stalled; /* stalled requests (tick.lua) that got offers when matched again */
     uint64_t accept_ms_buckets[10]; /* time from request creation to accept */
     double accept_ms_sum;
+    /* A new request's time in this server before its first offers: from the
+     * network thread having its create to the offers handed back to it. */
+    uint64_t dispatch_us_buckets[DM_STORE_NBUCKETS];
+    double dispatch_us_sum;
     uint64_t ws_messages, ws_errors;
 } dm_counters;
 
@@ -172,8 +177,9 @@ void dm_match_interpreter(dm_server *srv, const char *iid);
 const char *dm_match_known(dm_server *srv);
 /* A new request's first match, from create.lua's reply (which carries its
  * reading when the request is offered now); sent: the version of srv->crecs
- * the call was made with (dm_match_known). */
-void dm_match_created(dm_server *srv, const char *sent, const struct redisReply *reply);
+ * the call was made with (dm_match_known); since: when the create reached the
+ * server (dm_reply_to). */
+void dm_match_created(dm_server *srv, const char *sent, const struct redisReply *reply, int64_t since);
 /* Pushes a request's new state to its clinic, its interpreter and coordinators. */
 void dm_push_request(dm_server *srv, const struct redisReply *hash);
 /* Sends a push to every connection of one interpreter. Takes ownership of msg. */

@@ -46,8 +46,8 @@ describe('HTTP API', () => {
     const names = ['dragoman_connections', 'dragoman_requests', 'dragoman_requests_created_total',
       'dragoman_requests_cancelled_total', 'dragoman_requests_unfilled_total', 'dragoman_requests_escalated_total',
       'dragoman_offers_total', 'dragoman_sessions_started_total', 'dragoman_sessions_ended_total',
-      'dragoman_errors_total', 'dragoman_time_to_accept_seconds', 'dragoman_redis_round_trip_seconds',
-      'dragoman_redis_up'];
+      'dragoman_errors_total', 'dragoman_time_to_accept_seconds', 'dragoman_dispatch_seconds',
+      'dragoman_redis_round_trip_seconds', 'dragoman_redis_up'];
     for (const n of names) assert.match(res.text, new RegExp(`^# TYPE ${n} (counter|gauge|histogram)$`, 'm'), `${n} is exported`);
     // Every sample line is NAME{labels} VALUE.
     for (const line of res.text.split('\n').filter((l) => l && !l.startsWith('#'))) {
@@ -57,7 +57,35 @@ describe('HTTP API', () => {
     assert.match(res.text, /^dragoman_requests\{state="searching"\} 1$/m);
     assert.match(res.text, /^dragoman_connections\{role="clinic"\} 1$/m);
     assert.match(res.text, /^dragoman_redis_up 1$/m);
+    assert.match(res.text, /^dragoman_dispatch_seconds_count 0$/m, 'a request nobody was offered is no dispatch');
   });
+
+  // What the server adds to a dispatch, as an operator sees it: a new
+  // request's time from its create read off the network to its first offers
+  // handed back for sending, once per request however it came in.
+  it('GET /metrics: dispatch_seconds counts each new request\'s first offers once, from WebSocket and HTTP', T(),
+    async () => {
+      const clinic = await env.clinic();
+      const a1 = await env.interpreter('i-a1');
+      const f1 = await env.interpreter('i-f1');
+      const dispatch = async () => {
+        const text = (await env.http('GET', '/metrics')).text;
+        const get = (re) => Number(text.match(re)?.[1]);
+        return { count: get(/^dragoman_dispatch_seconds_count (\S+)$/m), sum: get(/^dragoman_dispatch_seconds_sum (\S+)$/m),
+          inf: get(/^dragoman_dispatch_seconds_bucket\{le="\+Inf"\} (\S+)$/m) };
+      };
+      const ws = await create(clinic);
+      await offerFor(a1, ws.id);
+      let d = await dispatch();
+      assert.equal(d.count, 1);
+      assert.equal(d.inf, 1);
+      assert.ok(d.sum > 0 && d.sum < 60, `sum ${d.sum} s`);
+      const res = await env.http('POST', '/api/requests', { token: CLINIC, body: body({ language: 'fa' }) });
+      assert.equal(res.status, 200, res.text);
+      await offerFor(f1, res.body.request.id);
+      d = await dispatch();
+      assert.equal(d.count, 2, 'the HTTP create counts too');
+    });
 
   it('POST /api/requests: creates (200), offers over WebSocket, idempotent', T(), async () => {
     const clinicWs = await env.clinic();
