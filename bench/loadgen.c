@@ -268,19 +268,32 @@ static void phase_open_requests(lg *g, const cli *c, redisContext *rc, cJSON *ou
     cJSON_AddNumberToObject(out, "redis_bytes_per_open_request", per);
 }
 
-/* What the server's Redis round trips were in the window (a server without
- * the histogram, the Node ceiling, prints nothing). */
-static void add_rtt(cJSON *out, const lg_rtt *a, const lg_rtt *b, double secs)
+/* The server's histograms read at both ends of the window. */
+typedef struct server_hists {
+    bool ok;
+    lg_rtt rtt, dispatch;
+} server_hists;
+
+static server_hists scrape_server(int port)
+{
+    server_hists h;
+    h.ok = lg_rtt_scrape(port, "dragoman_redis_round_trip_seconds", &h.rtt) &&
+           lg_rtt_scrape(port, "dragoman_dispatch_seconds", &h.dispatch);
+    return h;
+}
+
+/* What one of the server's histograms saw in the window, printed after what
+ * (a server without the histograms, the Node ceiling, prints nothing). */
+static void add_hist(cJSON *out, const char *key, const char *what, const lg_rtt *a, const lg_rtt *b, double secs)
 {
     double n = b->count - a->count;
     if (n <= 0)
         return;
     double mean_ms = (b->sum_s - a->sum_s) / n * 1e3;
     double s05 = lg_rtt_share(a, b, 0.0005), s1 = lg_rtt_share(a, b, 0.001), s2 = lg_rtt_share(a, b, 0.002);
-    printf("server: %.0f Redis round trips a second in the window, mean %.2f ms; within 0.5 / 1 / 2 ms: "
-           "%.1f / %.1f / %.1f%%\n",
-           n / secs, mean_ms, 100 * s05, 100 * s1, 100 * s2);
-    cJSON *o = cJSON_AddObjectToObject(out, "redis_round_trips");
+    printf("server: %.0f %s a second in the window, mean %.2f ms; within 0.5 / 1 / 2 ms: %.1f / %.1f / %.1f%%\n",
+           n / secs, what, mean_ms, 100 * s05, 100 * s1, 100 * s2);
+    cJSON *o = cJSON_AddObjectToObject(out, key);
     cJSON_AddNumberToObject(o, "per_s", n / secs);
     cJSON_AddNumberToObject(o, "mean_ms", mean_ms);
     cJSON_AddNumberToObject(o, "within_0_5ms", s05);
@@ -293,15 +306,14 @@ static void phase_load(lg *g, redisContext *rc, cJSON *out)
     long long before = rc ? lg_used_memory(rc) : -1;
     lg_start_creating(g);
     lg_run_until(g, never, g->o.warmup_s);
-    lg_rtt rtt0, rtt1;
-    bool rtt = lg_rtt_scrape(g->o.port, &rtt0);
+    server_hists h0 = scrape_server(g->o.port);
     g->measuring = true;
     long cycles0 = g->c.cycles;
     double t0 = lg_now_us();
     lg_run_until(g, never, g->o.duration_s);
     double secs = (lg_now_us() - t0) / 1e6;
     long cycles = g->c.cycles - cycles0;
-    rtt = rtt && lg_rtt_scrape(g->o.port, &rtt1);
+    server_hists h1 = h0.ok ? scrape_server(g->o.port) : h0;
     g->measuring = false;
     g->creating = false;
     bool ok = lg_run_until(g, drained, g->o.drain_s);
@@ -314,8 +326,11 @@ static void phase_load(lg *g, redisContext *rc, cJSON *out)
     add_latency(out, "accept", &g->accept);
     add_latency(out, "withdraw", &g->withdraw);
     cJSON_AddNumberToObject(out, "cycles_per_s", cycles / secs);
-    if (rtt)
-        add_rtt(out, &rtt0, &rtt1, secs);
+    if (h0.ok && h1.ok) {
+        add_hist(out, "redis_round_trips", "Redis round trips", &h0.rtt, &h1.rtt, secs);
+        add_hist(out, "server_dispatch", "dispatches (create read off the network to offers handed back)",
+                 &h0.dispatch, &h1.dispatch, secs);
+    }
     long long after = rc ? lg_used_memory(rc) : -1;
     if (before > 0 && after > 0 && g->c.cycles >= MIN_CYCLES_FOR_MEMORY) {
         double per = (double)(after - before) / (double)g->c.cycles;

@@ -10,7 +10,6 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#define METRIC "dragoman_redis_round_trip_seconds"
 #define BODY_MAX (256 * 1024)
 
 /* The whole response to GET /metrics (HTTP/1.0, so the server closes when
@@ -41,10 +40,9 @@ static char *fetch_metrics(int port)
     return buf;
 }
 
-/* One line of the histogram into out. */
-static void parse_line(const char *line, lg_rtt *out)
+/* One line of the histogram, after its name, into out. */
+static void parse_line(const char *rest, lg_rtt *out)
 {
-    const char *rest = line + strlen(METRIC);
     if (strncmp(rest, "_bucket{le=\"", 12) == 0 && out->n < LG_RTT_BUCKETS) {
         const char *v = rest + 12;
         const char *close = strstr(v, "\"} ");
@@ -59,8 +57,9 @@ static void parse_line(const char *line, lg_rtt *out)
     }
 }
 
-bool lg_rtt_scrape(int port, lg_rtt *out)
+bool lg_rtt_scrape(int port, const char *metric, lg_rtt *out)
 {
+    size_t mlen = strlen(metric);
     memset(out, 0, sizeof *out);
     char *text = fetch_metrics(port);
     if (!text)
@@ -69,8 +68,8 @@ bool lg_rtt_scrape(int port, lg_rtt *out)
         next = strchr(line, '\n');
         if (next)
             *next++ = '\0';
-        if (strncmp(line, METRIC, strlen(METRIC)) == 0)
-            parse_line(line, out);
+        if (strncmp(line, metric, mlen) == 0)
+            parse_line(line + mlen, out);
     }
     free(text);
     return out->n > 0;
