@@ -268,26 +268,28 @@ static void phase_open_requests(lg *g, const cli *c, redisContext *rc, cJSON *ou
     cJSON_AddNumberToObject(out, "redis_bytes_per_open_request", per);
 }
 
-/* The server's histograms read at both ends of the window. */
+/* The server's histograms read at both ends of the window; one it lacks
+ * (an older server, the Node ceiling) has no buckets. */
 typedef struct server_hists {
-    bool ok;
     lg_rtt rtt, dispatch;
 } server_hists;
 
 static server_hists scrape_server(int port)
 {
     server_hists h;
-    h.ok = lg_rtt_scrape(port, "dragoman_redis_round_trip_seconds", &h.rtt) &&
-           lg_rtt_scrape(port, "dragoman_dispatch_seconds", &h.dispatch);
+    if (lg_rtt_scrape(port, "dragoman_redis_round_trip_seconds", &h.rtt))
+        lg_rtt_scrape(port, "dragoman_dispatch_seconds", &h.dispatch);
+    else
+        memset(&h.dispatch, 0, sizeof h.dispatch);
     return h;
 }
 
 /* What one of the server's histograms saw in the window, printed after what
- * (a server without the histograms, the Node ceiling, prints nothing). */
+ * (nothing for a histogram the server lacks). */
 static void add_hist(cJSON *out, const char *key, const char *what, const lg_rtt *a, const lg_rtt *b, double secs)
 {
     double n = b->count - a->count;
-    if (n <= 0)
+    if (a->n == 0 || b->n == 0 || n <= 0)
         return;
     double mean_ms = (b->sum_s - a->sum_s) / n * 1e3;
     double s05 = lg_rtt_share(a, b, 0.0005), s1 = lg_rtt_share(a, b, 0.001), s2 = lg_rtt_share(a, b, 0.002);
@@ -313,7 +315,7 @@ static void phase_load(lg *g, redisContext *rc, cJSON *out)
     lg_run_until(g, never, g->o.duration_s);
     double secs = (lg_now_us() - t0) / 1e6;
     long cycles = g->c.cycles - cycles0;
-    server_hists h1 = h0.ok ? scrape_server(g->o.port) : h0;
+    server_hists h1 = scrape_server(g->o.port);
     g->measuring = false;
     g->creating = false;
     bool ok = lg_run_until(g, drained, g->o.drain_s);
@@ -326,11 +328,9 @@ static void phase_load(lg *g, redisContext *rc, cJSON *out)
     add_latency(out, "accept", &g->accept);
     add_latency(out, "withdraw", &g->withdraw);
     cJSON_AddNumberToObject(out, "cycles_per_s", cycles / secs);
-    if (h0.ok && h1.ok) {
-        add_hist(out, "redis_round_trips", "Redis round trips", &h0.rtt, &h1.rtt, secs);
-        add_hist(out, "server_dispatch", "dispatches (create read off the network to offers handed back)",
-                 &h0.dispatch, &h1.dispatch, secs);
-    }
+    add_hist(out, "redis_round_trips", "Redis round trips", &h0.rtt, &h1.rtt, secs);
+    add_hist(out, "server_dispatch", "dispatches (create read off the network to offers handed back)", &h0.dispatch,
+             &h1.dispatch, secs);
     long long after = rc ? lg_used_memory(rc) : -1;
     if (before > 0 && after > 0 && g->c.cycles >= MIN_CYCLES_FOR_MEMORY) {
         double per = (double)(after - before) / (double)g->c.cycles;
