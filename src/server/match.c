@@ -129,14 +129,21 @@ void dm_push_withdrawn(dm_server *srv, const redisReply *pairs, size_t from, con
 {
     if (!pairs || pairs->type != REDIS_REPLY_ARRAY)
         return;
+    const char *freed[DM_STORE_MAX_ARGS];
+    size_t n = 0;
     for (size_t i = from; i + 1 < pairs->elements; i += 2) {
         const char *oid = pairs->element[i]->str, *iid = pairs->element[i + 1]->str;
         if (!oid || !iid || !oid[0])
             break;
         dm_push_offer_withdrawn(srv, oid, iid, rid, reason);
         srv->counters.offers_withdrawn++;
-        dm_match_interpreter(srv, iid);
+        if (n == DM_STORE_MAX_ARGS) {
+            dm_match_interpreters(srv, freed, n);
+            n = 0;
+        }
+        freed[n++] = iid;
     }
+    dm_match_interpreters(srv, freed, n);
 }
 
 /* Over the WebSocket to every open app, and by Web Push to the phones of
@@ -362,26 +369,45 @@ static bool pick_work(dm_server *srv, const redisReply *waiting, const dm_candid
     return found;
 }
 
-static void on_work(void *ud, redisReply *reply)
+/* One interpreter of a work.lua reply: its id, its candidate record ("" when
+ * it is not free after all) and the requests waiting for it. */
+static void offer_work(dm_server *srv, const redisReply *id, const redisReply *rec, const redisReply *waiting)
 {
-    match_call *m = ud;
-    bool whole = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
-                 reply->element[0]->type == REDIS_REPLY_STRING && reply->element[1]->type == REDIS_REPLY_STRING;
+    if (id->type != REDIS_REPLY_STRING || rec->type != REDIS_REPLY_STRING || waiting->type != REDIS_REPLY_STRING)
+        return;
+    /* Another match here is offering this interpreter something already. */
+    if (rec->len == 0 || dm_reserve_has(srv->reserved, id->str))
+        return;
     dm_candidate c;
     dm_work_item best;
-    /* Another match here is offering this interpreter something already. */
-    whole = whole && !dm_reserve_has(m->srv->reserved, m->id);
-    if (whole && dm_view_candidate(reply->element[0]->str, reply->element[0]->len, &c) &&
-        pick_work(m->srv, reply->element[1], &c, &best)) {
-        const char *ids[] = {m->id};
-        run_offer(m->srv, best.id, "", ids, 1, 1, (match_mode){0, false, true, 0});
+    if (!dm_view_candidate(rec->str, rec->len, &c) || !pick_work(srv, waiting, &c, &best))
+        return;
+    const char *ids[] = {id->str};
+    run_offer(srv, best.id, "", ids, 1, 1, (match_mode){0, false, true, 0});
+}
+
+static void on_work(void *ud, redisReply *reply)
+{
+    if (!reply || reply->type != REDIS_REPLY_ARRAY)
+        return;
+    for (size_t i = 0; i + 2 < reply->elements; i += 3)
+        offer_work(ud, reply->element[i], reply->element[i + 1], reply->element[i + 2]);
+}
+
+void dm_match_interpreters(dm_server *srv, const char *const *iids, size_t n)
+{
+    dm_num limit = dm_num_of(WORK_PER_LANGUAGE), grace = dm_grace(srv), fanout = dm_num_of(srv->cfg->offer_fanout);
+    while (n > 0) {
+        const char *argv[DM_STORE_MAX_ARGS + 1] = {limit.s, grace.s, fanout.s};
+        size_t argc = 3;
+        for (; n > 0 && argc < DM_STORE_MAX_ARGS; n--)
+            argv[argc++] = *iids++;
+        argv[argc] = NULL;
+        dm_store_runv(srv->store, "work", argv, on_work, srv);
     }
-    free(m);
 }
 
 void dm_match_interpreter(dm_server *srv, const char *iid)
 {
-    dm_num limit = dm_num_of(WORK_PER_LANGUAGE), grace = dm_grace(srv), fanout = dm_num_of(srv->cfg->offer_fanout);
-    const char *argv[] = {iid, limit.s, grace.s, fanout.s, NULL};
-    match_run(srv, iid, (match_mode){0, false, false, 0}, "", "work", argv, on_work);
+    dm_match_interpreters(srv, &iid, 1);
 }

@@ -170,7 +170,10 @@ void dm_match_request(dm_server *srv, const char *rid);
 /* The same for a request the clock found stalled (tick.lua); counted in
  * matches_stalled when that match makes offers. */
 void dm_match_stalled(dm_server *srv, const char *rid);
+/* Offers interpreters who became free the waiting request each suits best;
+ * those freed together (one accept's withdrawn offers) in one work.lua call. */
 void dm_match_interpreter(dm_server *srv, const char *iid);
+void dm_match_interpreters(dm_server *srv, const char *const *iids, size_t n);
 /* The version of srv->crecs a call reading CREC's changes sends: the copy's,
  * or "-" (none) while it is empty, after seeing that a crecs.lua call reads
  * it whole. Redis answers in order, so the copy is loaded by the reply. */

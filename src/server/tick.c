@@ -84,10 +84,8 @@ static void handle_unfilled(dm_server *srv, const redisReply *list)
         size_t end = i + 1;
         while (end < list->elements && list->element[end]->str[0])
             end++;
-        for (size_t k = i + 1; k + 1 < end; k += 2) {
-            redisReply pair = {.type = REDIS_REPLY_ARRAY, .elements = 2, .element = &list->element[k]};
-            dm_push_withdrawn(srv, &pair, 0, rid, "unfilled");
-        }
+        redisReply offers = {.type = REDIS_REPLY_ARRAY, .elements = end - i - 1, .element = &list->element[i + 1]};
+        dm_push_withdrawn(srv, &offers, 0, rid, "unfilled");
         srv->counters.requests_unfilled++;
         alert(srv, rid, "unfilled");
         i = end + 1;

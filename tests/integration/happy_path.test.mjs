@@ -184,4 +184,34 @@ describe('happy path', () => {
     assert.equal(scripts.filter((args) => args[3] === 'c-north').length, 20, 'the log holds every create');
     assert.equal(whole.length, 1, `one call reads the registry whole: ${JSON.stringify(whole)}`);
   });
+
+  // The two an accept withdraws offers from become free together, and look
+  // for waiting work in one work.lua call: each in a call of its own was a
+  // round trip to Redis per withdrawn offer.
+  it('interpreters freed by one accept look for waiting work together, and both get it', T(), async () => {
+    const clinic = await env.clinic('c-north');
+    const [a1, a2, a3] = await Promise.all(['i-a1', 'i-a2', 'i-a3'].map((id) => env.interpreter(id)));
+    const first = await create(clinic, { note: 'first' });
+    const offers = await Promise.all([a1, a2, a3].map((c) => offerFor(c, first.id)));
+    const waiting = await create(clinic, { note: 'waiting' });
+    const redis = env.redis;
+    await redis.cmd('CONFIG', 'SET', 'slowlog-max-len', '100000');
+    await redis.cmd('SLOWLOG', 'RESET');
+    await redis.cmd('CONFIG', 'SET', 'slowlog-log-slower-than', '0');
+    try {
+      await a1.ok({ type: 'offer.accept', offer: offers[0].id });
+      await Promise.all([a2, a3].map((c) => offerFor(c, waiting.id)));
+    } finally {
+      await redis.cmd('CONFIG', 'SET', 'slowlog-log-slower-than', '10000');
+    }
+    // Script calls are [EVALSHA, sha, 0, ARGV...]; work.lua's ARGV is how
+    // many per language (20), the heartbeat grace in ms, the fan-out, then
+    // the interpreters' ids.
+    const log = (await redis.cmd('SLOWLOG', 'GET', '-1')).map((e) => e[3]);
+    const work = log.filter((args) => /^EVAL/i.test(String(args[0])) && args[3] === '20' && args[4] === '60000' &&
+      args[5] === '3');
+    assert.deepEqual(work.map((args) => args.slice(6).sort()), [['i-a2', 'i-a3']],
+      `one work.lua call, for both: ${JSON.stringify(work)}`);
+    await assertInvariants(env.redis);
+  });
 });
