@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 
 import { NAMES } from './lib/fixtures.mjs';
-import { T, create, offerFor, useEnv } from './lib/harness.mjs';
+import { T, create, offerFor, scriptCalls, useEnv } from './lib/harness.mjs';
 import { assertInvariants } from './lib/invariants.mjs';
 
 const env = useEnv({ 'offer-fanout': 3 });
@@ -132,20 +132,11 @@ describe('happy path', () => {
   it('offers a new request after two calls to Redis: create, then offer', T(), async () => {
     const clinic = await env.clinic('c-north');
     const a1 = await env.interpreter('i-a1');
-    const redis = env.redis;
-    await redis.cmd('CONFIG', 'SET', 'slowlog-max-len', '100000');
-    await redis.cmd('SLOWLOG', 'RESET');
-    await redis.cmd('CONFIG', 'SET', 'slowlog-log-slower-than', '0');
     let req;
-    try {
+    const scripts = await scriptCalls(env.redis, async () => {
       req = await create(clinic);
       await offerFor(a1, req.id);
-    } finally {
-      await redis.cmd('CONFIG', 'SET', 'slowlog-log-slower-than', '10000');
-    }
-    // Every command, oldest first: [id, time, µs, args, client, name].
-    const log = (await redis.cmd('SLOWLOG', 'GET', '-1')).reverse().map((e) => e[3]);
-    const scripts = log.filter((args) => String(args[0]).toUpperCase() === 'EVALSHA');
+    });
     const created = scripts.findIndex((args) => args[3] === 'c-north');
     assert.ok(created >= 0, 'create.lua ran with the clinic as its first argument');
     const naming = scripts.slice(created + 1).filter((args) => args[3] === req.id);
@@ -160,25 +151,16 @@ describe('happy path', () => {
   it('a fresh server reads the registry whole once, however many requests come at once', T(), async () => {
     const clinic = await env.clinic('c-north');
     const interps = await Promise.all(['i-a1', 'i-a2', 'i-a3', 'i-a4'].map((id) => env.interpreter(id)));
-    const redis = env.redis;
-    await redis.cmd('CONFIG', 'SET', 'slowlog-max-len', '100000');
-    await redis.cmd('SLOWLOG', 'RESET');
-    await redis.cmd('CONFIG', 'SET', 'slowlog-log-slower-than', '0');
     let rids;
-    try {
+    const scripts = await scriptCalls(env.redis, async () => {
       const reqs = await Promise.all(Array.from({ length: 20 }, (_, i) => create(clinic, { note: `together ${i}` })));
       rids = new Set(reqs.map((r) => r.id));
       await Promise.any(interps.map((c) => c.next('offer', (m) => rids.has(m.offer.request))));
-    } finally {
-      await redis.cmd('CONFIG', 'SET', 'slowlog-log-slower-than', '10000');
-    }
-    // Script calls are [EVALSHA, sha, 0, ARGV...]. The whole registry is read
-    // by crecs.lua (no ARGV), by create.lua with "" for the version of the
-    // caller's copy (its 6th argument, after clinic, key, two times and how
-    // many to scan) and by candidates.lua with "" for it (request id, how
-    // many, version).
-    const log = (await redis.cmd('SLOWLOG', 'GET', '-1')).map((e) => e[3]);
-    const scripts = log.filter((args) => /^EVAL/i.test(String(args[0])));
+    });
+    // The whole registry is read by crecs.lua (no ARGV), by create.lua with
+    // "" for the version of the caller's copy (its 6th argument, after
+    // clinic, key, two times and how many to scan) and by candidates.lua
+    // with "" for it (request id, how many, version).
     const whole = scripts.filter((args) => args.length === 3 ||
       (args[3] === 'c-north' && args[8] === '') || (args.length === 6 && rids.has(args[3]) && args[5] === ''));
     assert.equal(scripts.filter((args) => args[3] === 'c-north').length, 20, 'the log holds every create');
@@ -194,22 +176,13 @@ describe('happy path', () => {
     const first = await create(clinic, { note: 'first' });
     const offers = await Promise.all([a1, a2, a3].map((c) => offerFor(c, first.id)));
     const waiting = await create(clinic, { note: 'waiting' });
-    const redis = env.redis;
-    await redis.cmd('CONFIG', 'SET', 'slowlog-max-len', '100000');
-    await redis.cmd('SLOWLOG', 'RESET');
-    await redis.cmd('CONFIG', 'SET', 'slowlog-log-slower-than', '0');
-    try {
+    const scripts = await scriptCalls(env.redis, async () => {
       await a1.ok({ type: 'offer.accept', offer: offers[0].id });
       await Promise.all([a2, a3].map((c) => offerFor(c, waiting.id)));
-    } finally {
-      await redis.cmd('CONFIG', 'SET', 'slowlog-log-slower-than', '10000');
-    }
-    // Script calls are [EVALSHA, sha, 0, ARGV...]; work.lua's ARGV is how
-    // many per language (20), the heartbeat grace in ms, the fan-out, then
-    // the interpreters' ids.
-    const log = (await redis.cmd('SLOWLOG', 'GET', '-1')).map((e) => e[3]);
-    const work = log.filter((args) => /^EVAL/i.test(String(args[0])) && args[3] === '20' && args[4] === '60000' &&
-      args[5] === '3');
+    });
+    // work.lua's ARGV is how many per language (20), the heartbeat grace in
+    // ms, the fan-out, then the interpreters' ids.
+    const work = scripts.filter((args) => args[3] === '20' && args[4] === '60000' && args[5] === '3');
     assert.deepEqual(work.map((args) => args.slice(6).sort()), [['i-a2', 'i-a3']],
       `one work.lua call, for both: ${JSON.stringify(work)}`);
     await assertInvariants(env.redis);

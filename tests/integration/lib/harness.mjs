@@ -673,3 +673,20 @@ export async function members(redis, key) {
   if (type === 'set') return (await redis.cmd('SMEMBERS', key)).sort();
   return [];
 }
+
+// Runs fn with Redis logging every command, and returns the script calls
+// made meanwhile, oldest first, each as its arguments: [EVALSHA, sha, 0,
+// ARGV...]. For tests of how many calls something takes.
+export async function scriptCalls(redis, fn) {
+  await redis.cmd('CONFIG', 'SET', 'slowlog-max-len', '100000');
+  await redis.cmd('SLOWLOG', 'RESET');
+  await redis.cmd('CONFIG', 'SET', 'slowlog-log-slower-than', '0');
+  try {
+    await fn();
+  } finally {
+    await redis.cmd('CONFIG', 'SET', 'slowlog-log-slower-than', '10000');
+  }
+  // Each entry: [id, time, µs, args, client, name], newest first.
+  const log = (await redis.cmd('SLOWLOG', 'GET', '-1')).reverse().map((e) => e[3]);
+  return log.filter((args) => /^EVAL/i.test(String(args[0])));
+}
