@@ -277,10 +277,8 @@ typedef struct server_hists {
 static server_hists scrape_server(int port)
 {
     server_hists h;
-    if (lg_rtt_scrape(port, "dragoman_redis_round_trip_seconds", &h.rtt))
-        lg_rtt_scrape(port, "dragoman_dispatch_seconds", &h.dispatch);
-    else
-        memset(&h.dispatch, 0, sizeof h.dispatch);
+    lg_rtt_scrape(port, "dragoman_redis_round_trip_seconds", &h.rtt);
+    lg_rtt_scrape(port, "dragoman_dispatch_seconds", &h.dispatch);
     return h;
 }
 

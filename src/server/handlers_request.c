@@ -158,13 +158,8 @@ void dm_handle_assign(dm_hctx *h, const dm_msg *msg)
 /* Time to accept, in the buckets of /metrics' histogram (seconds). */
 static void count_accept(dm_counters *c, const redisReply *request)
 {
-    static const double bounds_ms[] = {5000, 15000, 30000, 60000, 120000, 300000, 600000, 900000, 1800000};
     double ms = (double)(dm_view_int(request, "accepted_at") - dm_view_int(request, "created_at"));
-    size_t b = 0;
-    while (b < sizeof bounds_ms / sizeof *bounds_ms && ms > bounds_ms[b])
-        b++;
-    c->accept_ms_buckets[b]++;
-    c->accept_ms_sum += ms;
+    dm_metrics_observe(dm_accept_bounds_ms, DM_ACCEPT_NBUCKETS, c->accept_ms_buckets, &c->accept_ms_sum, ms);
     c->offers_accepted++;
 }
 

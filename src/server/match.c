@@ -44,27 +44,6 @@ typedef struct match_call {
     char crecs[48]; /* the version of srv->crecs a candidates call sent (dm_match_known) */
 } match_call;
 
-static match_call *match_call_new(dm_server *srv, const char *id, match_mode mode, const char *crecs)
-{
-    match_call *m = malloc(sizeof *m);
-    if (!m)
-        return NULL;
-    m->srv = srv;
-    snprintf(m->id, sizeof m->id, "%s", id);
-    m->mode = mode;
-    snprintf(m->crecs, sizeof m->crecs, "%s", crecs);
-    return m;
-}
-
-/* Runs a matching script; the call is freed here when it cannot be sent. */
-static void match_run(dm_server *srv, const char *id, match_mode mode, const char *crecs, const char *script,
-                      const char *const *argv, dm_store_cb cb)
-{
-    match_call *m = match_call_new(srv, id, mode, crecs);
-    if (m && !dm_store_runv(srv->store, script, argv, cb, m))
-        free(m);
-}
-
 static void on_crecs(void *ud, redisReply *reply)
 {
     dm_server *srv = ud;
@@ -181,15 +160,6 @@ static void offer_call_free(offer_call *o)
     free(o);
 }
 
-static void count_dispatch(dm_counters *c, int64_t us)
-{
-    size_t b = 0;
-    while (b < DM_STORE_NBUCKETS - 1 && (double)us > dm_store_buckets_us[b])
-        b++;
-    c->dispatch_us_buckets[b]++;
-    c->dispatch_us_sum += (double)us;
-}
-
 static void on_offer(void *ud, redisReply *reply)
 {
     offer_call *o = ud;
@@ -206,7 +176,8 @@ static void on_offer(void *ud, redisReply *reply)
         dm_push_request(srv, reply->element[0]);
         srv->counters.matches_stalled += o->mode.stalled;
         if (o->mode.since)
-            count_dispatch(&srv->counters, dm_mono_us() - o->mode.since);
+            dm_metrics_observe(dm_store_buckets_us, DM_STORE_NBUCKETS, srv->counters.dispatch_us_buckets,
+                               &srv->counters.dispatch_us_sum, (double)(dm_mono_us() - o->mode.since));
     }
     bool again = made->elements == 0 && o->nids > 0 && o->mode.retries > 0 &&
                  strcmp(dm_view_field(reply->element[0], "state"), "searching") == 0;
@@ -320,12 +291,19 @@ static void on_candidates(void *ud, redisReply *reply)
     free(m);
 }
 
+/* The call is freed here when it cannot be sent. */
 static void match_request(dm_server *srv, const char *rid, match_mode mode)
 {
+    match_call *m = malloc(sizeof *m);
+    if (!m)
+        return;
+    *m = (match_call){.srv = srv, .mode = mode};
+    snprintf(m->id, sizeof m->id, "%s", rid);
+    snprintf(m->crecs, sizeof m->crecs, "%s", dm_match_known(srv));
     dm_num scan = dm_num_of(srv->cfg->match_scan);
-    const char *known = dm_match_known(srv);
-    const char *argv[] = {rid, scan.s, known, NULL};
-    match_run(srv, rid, mode, known, "candidates", argv, on_candidates);
+    const char *argv[] = {rid, scan.s, m->crecs, NULL};
+    if (!dm_store_runv(srv->store, "candidates", argv, on_candidates, m))
+        free(m);
 }
 
 void dm_match_created(dm_server *srv, const char *sent, const redisReply *reply, int64_t since)

@@ -53,6 +53,18 @@ static void count_role(dm_conn *conn, void *ud)
         rc->n[conn->actor.role]++;
 }
 
+const double dm_accept_bounds_ms[DM_ACCEPT_NBUCKETS] = {5000,   15000,  30000,  60000,   120000,
+                                                         300000, 600000, 900000, 1800000, 0};
+
+void dm_metrics_observe(const double *bounds, size_t nb, uint64_t *counts, double *sum, double v)
+{
+    size_t b = 0;
+    while (b + 1 < nb && v > bounds[b])
+        b++;
+    counts[b]++;
+    *sum += v;
+}
+
 static void histogram(buf *b, const char *name, const char *help, const double *bounds, size_t nb,
                       const uint64_t *counts, double sum, double scale)
 {
@@ -106,8 +118,8 @@ char *dm_metrics_text(dm_server *srv, const redisReply *stats)
     counter(&b, "sessions_ended_total", "Sessions ended.", "", c->sessions_ended);
     counter(&b, "ws_messages_total", "WebSocket messages received.", "", c->ws_messages);
     counter(&b, "errors_total", "Error replies sent.", "", c->ws_errors);
-    static const double accept_bounds[] = {5000, 15000, 30000, 60000, 120000, 300000, 600000, 900000, 1800000, 0};
-    histogram(&b, "time_to_accept_seconds", "From request creation to acceptance.", accept_bounds, 10,
+    histogram(&b, "time_to_accept_seconds", "From request creation to acceptance.", dm_accept_bounds_ms,
+              DM_ACCEPT_NBUCKETS,
               c->accept_ms_buckets, c->accept_ms_sum, 0.001);
     histogram(&b, "dispatch_seconds",
               "A new request's time in this server before its first offers: from its create read off the network to "

@@ -49,12 +49,16 @@ typedef struct dm_conn {
 
 typedef struct dm_conns dm_conns;
 
+/* Buckets of the time-to-accept histogram (metrics.c), the last unbounded. */
+#define DM_ACCEPT_NBUCKETS 10
+extern const double dm_accept_bounds_ms[DM_ACCEPT_NBUCKETS];
+
 typedef struct dm_counters {
     uint64_t requests_created, offers_sent, offers_accepted, offers_declined, offers_expired, offers_withdrawn;
     uint64_t sessions_started, sessions_ended, requests_cancelled, requests_unfilled, requests_escalated;
     uint64_t requests_shed; /* refused as busy (max_backlog) */
     uint64_t matches_stalled; /* stalled requests (tick.lua) that got offers when matched again */
-    uint64_t accept_ms_buckets[10]; /* time from request creation to accept */
+    uint64_t accept_ms_buckets[DM_ACCEPT_NBUCKETS]; /* time from request creation to accept */
     double accept_ms_sum;
     /* A new request's time in this server before its first offers: from the
      * network thread having its create to the offers handed back to it. */
@@ -283,6 +287,9 @@ void dm_admin_handle(dm_server *srv, const dm_actor *actor, const dm_reply_to *t
                      const char *path, const cJSON *body);
 
 /* metrics.c */
+/* Counts v into the first of nb buckets whose bound is at least v (the last
+ * takes the rest) and adds it to *sum. */
+void dm_metrics_observe(const double *bounds, size_t nb, uint64_t *counts, double *sum, double v);
 /* stats is stats.lua's reply, or NULL when Redis could not be asked. */
 char *dm_metrics_text(dm_server *srv, const struct redisReply *stats);
 
