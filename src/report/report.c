@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dragoman/clock.h"
 #include "internal.h"
 
 #define MAX_TABLES 4
@@ -124,6 +125,7 @@ bool dm_report_step(dm_report *r, const char **script, int *argc, const char *co
     if (r->ops->indexed && !r->index_ready) {
         r->phase = PHASE_INDEX;
         report_arg(r, REBUILD_BATCH);
+        report_arg(r, dm_report_zone_arg(dm_now_ms()));
         *script = "report_rebuild";
     } else if (r->phase <= PHASE_DAYS && r->cursor <= r->q.to) {
         day_chunk(r);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dragoman/clock.h"
 #include "dragoman/log.h"
 #include "dragoman/report.h"
 #include "handlers.h"
@@ -145,8 +146,8 @@ static bool run_compact(purge_call *p);
 /* The clock's first run after start (and each hour) first completes the
  * report indexes: requests closed before they existed are put in, a batch at
  * a time, once (report_rebuild.lua; reports also wait for it); then it gives
- * back the room that appends left in their day strings (report_compact.lua);
- * then it purges. */
+ * back the room that appends left in the day strings of earlier days
+ * (report_compact.lua); then it purges. */
 static void on_rebuilt(void *ud, redisReply *reply)
 {
     purge_call *p = ud;
@@ -171,7 +172,7 @@ static void on_rebuilt(void *ud, redisReply *reply)
 
 static bool run_rebuild(purge_call *p)
 {
-    const char *argv[] = {REBUILD_BATCH, NULL};
+    const char *argv[] = {REBUILD_BATCH, dm_report_zone_arg(dm_now_ms()), NULL};
     return dm_store_runv(p->srv->store, "report_rebuild", argv, on_rebuilt, p);
 }
 
@@ -187,7 +188,7 @@ static void on_compacted(void *ud, redisReply *reply)
 
 static bool run_compact(purge_call *p)
 {
-    const char *argv[] = {COMPACT_BATCH, NULL};
+    const char *argv[] = {COMPACT_BATCH, dm_report_zone_arg(dm_now_ms()), NULL};
     return dm_store_runv(p->srv->store, "report_compact", argv, on_compacted, p);
 }
 

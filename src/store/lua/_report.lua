@@ -134,15 +134,28 @@ local function rep_line_put(key, line, head)
   redis.call('SET', key, s .. line)
 end
 
--- Writes up to n grown day strings whole, so they take only their length
--- (the clock does this hourly, report_rebuild.lua when it is done).
--- Returns how many remain.
-local function rep_compact(n)
-  for _, key in ipairs(redis.call('SPOP', RP .. 'grown', n)) do
-    local s = redis.call('GET', key)
-    if s then redis.call('SET', key, s) end
+-- Writes up to n grown day strings of days before today (z's local day)
+-- whole, so they take only their length (the clock does this hourly,
+-- report_rebuild.lua when it is done). Today's strings stay in rep:grown:
+-- the next session that ends appends to them and takes the room again, and
+-- writing one whole blocks Redis for as long as it takes to copy it twice (a
+-- busy day's 5 MB took 5 ms, every call in flight waiting behind it).
+-- Returns how many of earlier days remain.
+local function rep_compact(n, z)
+  local today, left = rep_day(z, NOW), 0
+  for _, key in ipairs(redis.call('SMEMBERS', RP .. 'grown')) do
+    if string.sub(key, -8) < today then
+      if n > 0 then
+        local s = redis.call('GET', key)
+        if s then redis.call('SET', key, s) end
+        redis.call('SREM', RP .. 'grown', key)
+        n = n - 1
+      else
+        left = left + 1
+      end
+    end
   end
-  return redis.call('SCARD', RP .. 'grown')
+  return left
 end
 
 -- Removes the line that starts with head from the day string at key.

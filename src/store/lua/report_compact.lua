@@ -1,5 +1,6 @@
 -- Gives back the room APPEND left in the day strings of the report indexes
 -- (rep_compact in _report.lua). The server's clock runs it hourly until none
--- remain. ARGV: at most how many strings this call.
+-- of a day before today remain. ARGV: at most how many strings this call,
+-- report zone (today is its local day).
 -- Returns how many remain.
-return rep_compact(tonumber(ARGV[1]))
+return rep_compact(tonumber(ARGV[1]), rep_zone(ARGV[2]))

@@ -3,15 +3,16 @@
 -- it until it says done, and so does the server's clock soon after start. A
 -- request already in them (rep_x) is skipped, so runs may overlap and the
 -- scripts that close or change requests keep working meanwhile. Once every
--- request is in, the day strings it appended to are written whole
--- (rep_compact), then the version is set. Also drops the day sets of version
+-- request is in, the day strings of earlier days it appended to are written
+-- whole (rep_compact), then the version is set. Also drops the day sets of version
 -- 1 (rep:ss, rep:rq). State: rep:rebuild is the SCAN cursor, then "whole".
--- ARGV: how many keys to look at (SCAN COUNT; a tenth as many strings written whole).
+-- ARGV: how many keys to look at (SCAN COUNT; a tenth as many strings written whole),
+-- report zone (today is its local day).
 -- Returns {1, requests indexed} when done, {0, requests indexed} when more remain.
 if redis.call('GET', RP .. 'v') == REP_VERSION then return {1, 0} end
 local state = redis.call('GET', RP .. 'rebuild') or '0'
 if state == 'whole' then
-  if rep_compact(math.max(1, math.floor(tonumber(ARGV[1]) / 10))) > 0 then return {0, 0} end
+  if rep_compact(math.max(1, math.floor(tonumber(ARGV[1]) / 10)), rep_zone(ARGV[2])) > 0 then return {0, 0} end
   redis.call('SET', RP .. 'v', REP_VERSION)
   redis.call('DEL', RP .. 'rebuild')
   return {1, 0}
