@@ -3,7 +3,6 @@
 #include "dragoman/store.h"
 
 #include <event2/event.h>
-#include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <stdio.h>
@@ -13,6 +12,7 @@
 
 #include "dragoman/embedded.h"
 #include "dragoman/log.h"
+#include "evredis.h"
 
 #define BACKOFF_MIN_MS 50
 #define BACKOFF_MAX_MS 2000
@@ -343,9 +343,13 @@ static void link_connect(link *l)
         link_schedule_retry(l);
         return;
     }
+    if (!dm_evredis_attach(ac, s->base)) {
+        redisAsyncFree(ac);
+        link_schedule_retry(l);
+        return;
+    }
     ac->data = l;
     l->ac = ac;
-    redisLibeventAttach(ac, s->base);
     redisAsyncSetConnectCallback(ac, on_connect);
     redisAsyncSetDisconnectCallback(ac, on_disconnect);
 }
