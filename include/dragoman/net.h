@@ -64,6 +64,9 @@ void dm_net_close(dm_net *net, uint64_t conn, int code, const char *reason);
 /* Any thread. Answer a DM_NET_HTTP event; exactly once per HTTP event. */
 void dm_net_http_reply(dm_net *net, uint64_t conn, int status, const char *content_type, const char *body,
                        size_t len);
+/* Any thread. WebSockets closed so far because they stopped reading: a
+ * megabyte of output was waiting for them. */
+uint64_t dm_net_cut_not_reading(dm_net *net);
 /* libevent thread. Closes every WebSocket with 1001 "going away" and answers pending
  * HTTP requests 503, then stops the lws thread and frees everything. Events still
  * queued for the libevent thread are dropped. */

@@ -343,6 +343,11 @@ int dm_net_port(const dm_net *net)
     return net->port;
 }
 
+uint64_t dm_net_cut_not_reading(dm_net *net)
+{
+    return atomic_load(&net->cut_not_reading);
+}
+
 /* lws thread: its whole life. The context is destroyed here because only
  * this thread may touch it once started. */
 static void *service_main(void *arg)

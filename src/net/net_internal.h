@@ -18,6 +18,7 @@
 
 #include <libwebsockets.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 struct event;
@@ -99,6 +100,7 @@ struct dm_net {
 
     dm_connmap map;
     uint64_t next_id;
+    atomic_uint_least64_t cut_not_reading; /* lws thread counts, any thread reads */
     bool stopping, done;
     lws_sorted_usec_list_t stop_sul, goodbye_sul;
 

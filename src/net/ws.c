@@ -143,6 +143,27 @@ static void ws_closed(dm_net *net, dm_ws_conn *wc)
         dm_error("net: out of memory reporting the close of %llu", (unsigned long long)id);
 }
 
+/* lws thread. A message for a connection with nothing queued is written at
+ * once instead of from a WRITEABLE callback: asking lws for one cost two
+ * epoll_ctl calls and a turn of its loop per message (35,000 calls a second
+ * at 1,000 requests/s), though the socket nearly always has room. What the
+ * socket does not take lws keeps and sends first (lws_partial_buffered);
+ * while it has such a rest, messages queue as before, so order holds and the
+ * backlog limit still applies. false: the message must queue. */
+static bool ws_send_now(dm_ws_conn *wc, dm_out *o)
+{
+    struct lws *wsi = wc->c.wsi;
+    if (wc->out_head || lws_partial_buffered(wsi))
+        return false;
+    int n = lws_write(wsi, o->buf + LWS_PRE, o->len, LWS_WRITE_TEXT);
+    /* Not inside this connection's callback, so it cannot be closed by
+     * returning -1: lws closes it at its next timeout check. */
+    if (n < 0 || (size_t)n < o->len)
+        lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    free(o);
+    return true;
+}
+
 /* lws thread. Messages go out in order and a close goes last: anything routed after a
  * close (or an HTTP reply sent to a WebSocket id) is dropped. */
 void dm_net_ws_route(dm_ws_conn *wc, dm_out *o)
@@ -151,8 +172,11 @@ void dm_net_ws_route(dm_ws_conn *wc, dm_out *o)
         free(o);
         return;
     }
+    if (o->kind == DM_OUT_SEND && ws_send_now(wc, o))
+        return;
     if (o->kind == DM_OUT_SEND && wc->out_bytes + o->len > DM_NET_MAX_BACKLOG) {
         free(o);
+        atomic_fetch_add(&net_of(wc->c.wsi)->cut_not_reading, 1);
         o = dm_net_out_close(wc->c.id, LWS_CLOSE_STATUS_POLICY_VIOLATION, "not reading: too much output queued");
         if (!o)
             return;

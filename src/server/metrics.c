@@ -118,6 +118,8 @@ char *dm_metrics_text(dm_server *srv, const redisReply *stats)
     counter(&b, "sessions_ended_total", "Sessions ended.", "", c->sessions_ended);
     counter(&b, "ws_messages_total", "WebSocket messages received.", "", c->ws_messages);
     counter(&b, "errors_total", "Error replies sent.", "", c->ws_errors);
+    counter(&b, "connections_cut_total", "WebSockets closed because they stopped reading (1 MB of output waiting).",
+            "", dm_net_cut_not_reading(srv->net));
     histogram(&b, "time_to_accept_seconds", "From request creation to acceptance.", dm_accept_bounds_ms,
               DM_ACCEPT_NBUCKETS,
               c->accept_ms_buckets, c->accept_ms_sum, 0.001);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { newRequest, token } from './lib/fixtures.mjs';
-import { T, WAIT_MS, create, offerFor, useEnv } from './lib/harness.mjs';
+import { SCALE, T, WAIT_MS, create, httpRequest, offerFor, useEnv, waitFor } from './lib/harness.mjs';
 import { assertInvariants, readState } from './lib/invariants.mjs';
 
 const env = useEnv({ 'offer-fanout': 1 });
@@ -204,6 +204,24 @@ describe('bad input', () => {
     c.sendRaw(JSON.stringify(newRequest({ note: long(70 * 1024) })));
     const closed = await c.closed;
     assert.equal(closed.code, 1009);
+    assert.ok((await clinic.ok({ type: 'ping' })).now > 0, 'other connections carry on');
+    assert.deepEqual(await digest(), snapshotBefore);
+  });
+
+  it('a client that stops reading is closed with 1008 once a megabyte waits for it; others are unaffected', T(120), async () => {
+    const cut = async () => Number(/^dragoman_connections_cut_total (\d+)$/m.exec((await httpRequest(env.server.base, 'GET', '/metrics')).text)[1]);
+    const before = await cut();
+    const c = await env.clinic('c-east');
+    // It reads nothing more: the kernel's buffers fill, then the server's queue.
+    c.ws._socket.pause();
+    // Each is answered with an error of about 90 bytes: 9 MB, more than the
+    // socket buffers and the megabyte together.
+    const N = 100000;
+    for (let i = 0; i < N; i++) c.sendRaw('{');
+    await waitFor(async () => (await cut()) === before + 1, { timeout: 60000 * SCALE, interval: 200, what: 'the server to give up on it' });
+    c.ws._socket.resume();
+    assert.deepEqual(await c.closed, { code: 1008, reason: 'not reading: too much output queued' });
+    assert.ok(c.inbox.length < N, `the replies after the megabyte were dropped: ${c.inbox.length} came`);
     assert.ok((await clinic.ok({ type: 'ping' })).now > 0, 'other connections carry on');
     assert.deepEqual(await digest(), snapshotBefore);
   });
