@@ -144,6 +144,16 @@ describe('happy path', () => {
     assert.ok(naming[0].length > 3 + 6, 'that one is offer.lua, with the interpreters to claim after its six arguments');
   });
 
+  // The server's clock first completes the report indexes 5 s after start,
+  // walking every key of a database whose version mark is missing: a new
+  // database has nothing to add, and its first request says so.
+  it("a new database's first request marks the report indexes complete", T(), async () => {
+    assert.equal(await env.redis.cmd('GET', 'dm:rep:v'), null, 'a new database has no mark');
+    await create(await env.clinic('c-north'));
+    assert.equal(await env.redis.cmd('GET', 'dm:rep:v'), '2');
+    assert.equal(await env.redis.cmd('EXISTS', 'dm:rep:rebuild'), 0, 'no walk through the keys began');
+  });
+
   // A server starts with no copy of the registry (CREC) to rank by. Requests
   // arriving together before the first reading is back must not each read
   // it whole: with 10,000 interpreters that was 20,000 values a request, and
