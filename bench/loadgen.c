@@ -22,6 +22,7 @@
 #include "dragoman/embedded.h"
 #include "dragoman/store.h"
 #include "lg/ceiling.h"
+#include "lg/cpu.h"
 #include "lg/lg.h"
 #include "lg/redisx.h"
 #include "lg/scrape.h"
@@ -301,18 +302,22 @@ static void add_hist(cJSON *out, const char *key, const char *what, const lg_rtt
     cJSON_AddNumberToObject(o, "within_2ms", s2);
 }
 
-static void phase_load(lg *g, redisContext *rc, cJSON *out)
+static void phase_load(lg *g, redisContext *rc, int server_pid, cJSON *out)
 {
     long long before = rc ? lg_used_memory(rc) : -1;
+    int redis_pid = rc ? lg_redis_pid(rc) : -1;
     lg_start_creating(g);
     lg_run_until(g, never, g->o.warmup_s);
     server_hists h0 = scrape_server(g->o.port);
+    lg_cpu cpu0, cpu1;
+    lg_cpu_sample(&cpu0, server_pid, redis_pid);
     g->measuring = true;
     long cycles0 = g->c.cycles;
     double t0 = lg_now_us();
     lg_run_until(g, never, g->o.duration_s);
     double secs = (lg_now_us() - t0) / 1e6;
     long cycles = g->c.cycles - cycles0;
+    lg_cpu_sample(&cpu1, server_pid, redis_pid);
     server_hists h1 = scrape_server(g->o.port);
     g->measuring = false;
     g->creating = false;
@@ -329,6 +334,7 @@ static void phase_load(lg *g, redisContext *rc, cJSON *out)
     add_hist(out, "redis_round_trips", "Redis round trips", &h0.rtt, &h1.rtt, secs);
     add_hist(out, "server_dispatch", "dispatches (create read off the network to offers handed back)", &h0.dispatch,
              &h1.dispatch, secs);
+    lg_cpu_report(&cpu0, &cpu1, cycles, out);
     long long after = rc ? lg_used_memory(rc) : -1;
     if (before > 0 && after > 0 && g->c.cycles >= MIN_CYCLES_FOR_MEMORY) {
         double per = (double)(after - before) / (double)g->c.cycles;
@@ -430,7 +436,7 @@ static int run(cli *c, cJSON *out)
     if (c->hold_s > 0)
         lg_run_until(&g, never, c->hold_s);
     if (c->o.rate > 0 || c->o.inflight > 0)
-        phase_load(&g, rc, out);
+        phase_load(&g, rc, pid, out);
     if (rc && c->open_requests > 0)
         phase_open_requests(&g, c, rc, out);
     if (c->storm && rc)

@@ -39,6 +39,17 @@ function roundTrips(label, run) {
     { unit: '%', lower: false });
 }
 
+// Where the two cores went in the window, per completed cycle (the Node
+// ceiling's server beside dragomand): what limits a run on this machine.
+const CPU_PARTS = [['server', 'server'], ['redis', 'Redis'], ['load_generator', 'load generator'], ['softirq', 'softirq']];
+function cpu(label, run, peer) {
+  for (const [key, name] of CPU_PARTS) {
+    const ceiling = key === 'server' ? get(peer, 'cpu_us_per_cycle.server') : undefined;
+    row(label, `CPU per cycle: ${name}`, get(run, `cpu_us_per_cycle.${key}`), { ceiling, unit: 'µs' });
+  }
+  row(label, 'machine idle', pct(get(run, 'machine_idle_share')), { unit: '%', lower: false });
+}
+
 for (const [label, run, peer] of [['100 req/s', r100, null], ['1000 req/s', r1000, n1000]]) {
   for (const q of ['p50', 'p90', 'p99', 'p999', 'max']) {
     const target = label === '1000 req/s' && q === 'p99' ? 2 : undefined;
@@ -50,6 +61,7 @@ for (const [label, run, peer] of [['100 req/s', r100, null], ['1000 req/s', r100
   row(`${label}`, 'withdraw p99', get(run, 'withdraw.p99_ms'), { ceiling: get(peer, 'withdraw.p99_ms'), unit: 'ms' });
   row(`${label}`, 'cycles/s', get(run, 'cycles_per_s'), { ceiling: get(peer, 'cycles_per_s'), lower: false });
   roundTrips(label, run);
+  cpu(label, run, peer);
 }
 const cycles = get(sat, 'cycles_per_s');
 row('saturation', 'cycles/s vs redis-benchmark', cycles,
@@ -57,6 +69,7 @@ row('saturation', 'cycles/s vs redis-benchmark', cycles,
 row('saturation', 'cycles/s vs ws (Node)', cycles, { ceiling: get(nsat, 'cycles_per_s'), lower: false });
 row('saturation', 'dispatch p99', get(sat, 'dispatch.p99_ms'), { ceiling: get(nsat, 'dispatch.p99_ms'), unit: 'ms' });
 roundTrips('saturation', sat);
+cpu('saturation', sat, nsat);
 row(`idle, ${get(idle, 'connected')} conns`, 'RSS per connection', get(idle, 'rss_per_connection_bytes'),
   { ceiling: get(nidle, 'rss_per_connection_bytes'), target: 8192, unit: 'B' });
 row('idle', `connections held of ${get(idle, 'wanted')} asked`, get(idle, 'connected'),

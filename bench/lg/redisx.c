@@ -133,15 +133,26 @@ bool lg_seed(redisContext *c, const lg_opts *o, long long grace_ms)
     return failed == 0;
 }
 
-long long lg_used_memory(redisContext *c)
+/* One number of an INFO section, -1 on failure. */
+static long long info_field(redisContext *c, const char *section, const char *field)
 {
-    redisReply *r = redisCommand(c, "INFO memory");
+    redisReply *r = redisCommand(c, "INFO %s", section);
     long long v = -1;
-    const char *p = r && r->type == REDIS_REPLY_STRING ? strstr(r->str, "used_memory:") : NULL;
+    const char *p = r && r->type == REDIS_REPLY_STRING ? strstr(r->str, field) : NULL;
     if (p)
-        v = atoll(p + strlen("used_memory:"));
+        v = atoll(p + strlen(field));
     freeReplyObject(r);
     return v;
+}
+
+long long lg_used_memory(redisContext *c)
+{
+    return info_field(c, "memory", "used_memory:");
+}
+
+int lg_redis_pid(redisContext *c)
+{
+    return (int)info_field(c, "server", "process_id:");
 }
 
 long long lg_rss(int pid)

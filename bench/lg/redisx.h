@@ -22,6 +22,8 @@ long lg_pipeline(redisContext *c, const char *sha, long n, lg_args_fn args, void
 bool lg_seed(redisContext *c, const lg_opts *o, long long grace_ms);
 /* INFO memory used_memory, -1 on failure. */
 long long lg_used_memory(redisContext *c);
+/* INFO server process_id: Redis on this machine, for its CPU; -1 on failure. */
+int lg_redis_pid(redisContext *c);
 /* VmRSS of a process in bytes, -1 when unreadable. */
 long long lg_rss(int pid);
 

@@ -1,0 +1,19 @@
+/* Where the machine's CPU went during a load window, per completed cycle:
+ * the server, Redis, the load generator itself and the kernel's softirq
+ * (loopback packets it could not process in the sender's call). On two
+ * cores shared by all of them, this is what limits a saturation run. */
+#ifndef DRAGOMAN_LG_CPU_H
+#define DRAGOMAN_LG_CPU_H
+#include <cjson/cJSON.h>
+
+typedef struct lg_cpu {
+    double server, redis, self; /* seconds of CPU, -1 when the process is unknown */
+    double softirq, idle, total; /* seconds over every core (/proc/stat) */
+} lg_cpu;
+
+/* Reads the counters now; a pid of 0 or less is left out. */
+void lg_cpu_sample(lg_cpu *s, int server_pid, int redis_pid);
+/* Prints and adds to out ("cpu") each one's CPU per cycle between a and b. */
+void lg_cpu_report(const lg_cpu *a, const lg_cpu *b, long cycles, cJSON *out);
+
+#endif
