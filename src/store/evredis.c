@@ -33,25 +33,15 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
     redisAsyncHandleRead(((evredis *)arg)->ac);
 }
 
-static void write_now(evredis *e)
+/* The socket is writable (wev), or this turn's callbacks have run (flush). */
+static void on_write(evutil_socket_t fd, short what, void *arg)
 {
+    (void)fd;
+    (void)what;
+    evredis *e = arg;
     writing = e;
     redisAsyncHandleWrite(e->ac);
     writing = NULL;
-}
-
-static void on_writable(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    write_now(arg);
-}
-
-static void on_flush(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    write_now(arg);
 }
 
 static void add_read(void *data)
@@ -107,8 +97,8 @@ bool dm_evredis_attach(redisAsyncContext *ac, struct event_base *base)
     e->ac = ac;
     int fd = ac->c.fd;
     e->rev = event_new(base, fd, EV_READ | EV_PERSIST, on_read, e);
-    e->wev = event_new(base, fd, EV_WRITE | EV_PERSIST, on_writable, e);
-    e->flush = event_new(base, -1, 0, on_flush, e);
+    e->wev = event_new(base, fd, EV_WRITE | EV_PERSIST, on_write, e);
+    e->flush = event_new(base, -1, 0, on_write, e);
     if (!e->rev || !e->wev || !e->flush) {
         evredis_free(e);
         return false;
