@@ -50,10 +50,14 @@ typedef struct metrics_call {
 static void on_stats(void *ud, redisReply *reply)
 {
     metrics_call *m = ud;
+    /* A reply after shutdown began has nobody to go to (and no net to count). */
+    if (!m->srv->net) {
+        free(m);
+        return;
+    }
     bool ok = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 2;
     char *text = dm_metrics_text(m->srv, ok ? reply : NULL);
-    if (m->srv->net)
-        reply_text(m->srv, m->conn, text ? 200 : 500, "text/plain; version=0.0.4", text ? text : "");
+    reply_text(m->srv, m->conn, text ? 200 : 500, "text/plain; version=0.0.4", text ? text : "");
     free(text);
     free(m);
 }

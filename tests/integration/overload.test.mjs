@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 
 import { newRequest } from './lib/fixtures.mjs';
-import { T, httpRequest, useEnv, waitFor } from './lib/harness.mjs';
+import { T, httpRequest, sleep, useEnv, waitFor } from './lib/harness.mjs';
 
 const env = useEnv({ 'max-backlog': 3 });
 
@@ -45,5 +45,17 @@ describe('overload', () => {
     const metrics = await httpRequest(env.server.base, 'GET', '/metrics');
     const shed = Number(/dragoman_requests_shed_total (\d+)/.exec(metrics.text)[1]);
     assert.ok(shed >= refused.length, `shed ${shed}, refused ${refused.length}`);
+  });
+
+  // Stopping frees the Redis connection, whose waiting callbacks then run
+  // with no reply after the network side is gone.
+  it('a /metrics request still waiting on Redis when the server stops: a clean exit', T(60), async () => {
+    const busy = env.redis.cmd('EVAL', BUSY, '0');
+    const metrics = httpRequest(env.server.base, 'GET', '/metrics', { timeout: 30000 }).catch((e) => e);
+    await sleep(300); // the request reaches the server, which asks Redis and waits
+    await env.server.stop();
+    await busy;
+    await metrics;
+    assert.deepEqual(env.server.findings(), []);
   });
 });
