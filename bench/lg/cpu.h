@@ -13,7 +13,9 @@ typedef struct lg_cpu {
 
 /* Reads the counters now; a pid of 0 or less is left out. */
 void lg_cpu_sample(lg_cpu *s, int server_pid, int redis_pid);
-/* Prints and adds to out ("cpu") each one's CPU per cycle between a and b. */
+/* Prints each one's CPU per cycle between a and b and adds them to out
+ * ("cpu_us_per_cycle", in µs), with the machine's idle share
+ * ("machine_idle_share"). */
 void lg_cpu_report(const lg_cpu *a, const lg_cpu *b, long cycles, cJSON *out);
 
 #endif

@@ -95,6 +95,15 @@ static int ws_receive(dm_net *net, struct lws *wsi, dm_ws_conn *wc, const void *
     return 0;
 }
 
+/* lws thread. Whether the message went out or to lws's own buffer (what
+ * the socket did not take lws keeps and sends first); false: the connection
+ * is broken. */
+static bool ws_write(struct lws *wsi, const dm_out *o)
+{
+    int n = lws_write(wsi, (unsigned char *)o->buf + LWS_PRE, o->len, LWS_WRITE_TEXT);
+    return n >= 0 && (size_t)n >= o->len;
+}
+
 /* lws thread. One lws_write per callback: lws keeps what the socket did not take and
  * calls again only once it has gone out. */
 static int ws_writeable(struct lws *wsi, dm_ws_conn *wc)
@@ -110,11 +119,10 @@ static int ws_writeable(struct lws *wsi, dm_ws_conn *wc)
         free(o);
         return -1;
     }
-    int n = lws_write(wsi, o->buf + LWS_PRE, o->len, LWS_WRITE_TEXT);
-    size_t len = o->len;
-    wc->out_bytes -= len;
+    bool sent = ws_write(wsi, o);
+    wc->out_bytes -= o->len;
     free(o);
-    if (n < 0 || (size_t)n < len)
+    if (!sent)
         return -1;
     if (wc->out_head)
         lws_callback_on_writable(wsi);
@@ -155,10 +163,9 @@ static bool ws_send_now(dm_ws_conn *wc, dm_out *o)
     struct lws *wsi = wc->c.wsi;
     if (wc->out_head || lws_partial_buffered(wsi))
         return false;
-    int n = lws_write(wsi, o->buf + LWS_PRE, o->len, LWS_WRITE_TEXT);
-    /* Not inside this connection's callback, so it cannot be closed by
-     * returning -1: lws closes it at its next timeout check. */
-    if (n < 0 || (size_t)n < o->len)
+    /* Not inside this connection's callback, so a broken one cannot be
+     * closed by returning -1: lws closes it at its next timeout check. */
+    if (!ws_write(wsi, o))
         lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
     free(o);
     return true;
