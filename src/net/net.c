@@ -6,6 +6,9 @@
  *   - outbound (libevent → lws): dm_net_send/close/http_reply copy their data
  *     into a dm_out and push it; only the push that finds the queue empty calls
  *     lws_cancel_service(), the one lws call that is safe from another thread.
+ *     On the libevent thread that call is left until the callbacks of this
+ *     turn have run (wake_ev): woken at a turn's first message, the service
+ *     thread took the core from the libevent thread in the middle of its turn.
  *     The service thread drains the queue in LWS_CALLBACK_EVENT_WAIT_CANCELLED
  *     and finds connections by id in a map only it touches: no struct lws *
  *     ever leaves the service thread.
@@ -214,6 +217,8 @@ static void net_free(dm_net *net)
     queue_discard(net->in_q, true);
     if (net->in_ev)
         event_free(net->in_ev);
+    if (net->wake_ev)
+        event_free(net->wake_ev);
     dm_connmap_free(&net->map);
     dm_net_loop_free(net->loop);
     pthread_mutex_destroy(&net->wake_lock);
@@ -255,10 +260,22 @@ static void wake(dm_net *net)
     pthread_mutex_unlock(&net->wake_lock);
 }
 
+/* libevent thread: the callbacks that queued output this turn have run. */
+static void on_wake(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    wake(arg);
+}
+
 /* Any thread. */
 static void push_out(dm_net *net, dm_out *o)
 {
-    if (dm_queue_push(net->out_q, &o->node))
+    if (!dm_queue_push(net->out_q, &o->node))
+        return;
+    if (pthread_equal(pthread_self(), net->base_thread))
+        event_active(net->wake_ev, 0, 0);
+    else
         wake(net);
 }
 
@@ -445,9 +462,11 @@ static dm_net *net_new(const dm_net_config *cfg, struct event_base *base, dm_net
     net->out_q = dm_queue_new();
     net->in_q = dm_queue_new();
     net->in_ev = event_new(base, -1, 0, on_inbound, net);
+    net->wake_ev = event_new(base, -1, 0, on_wake, net);
+    net->base_thread = pthread_self();
     net->stop_out = out_new(DM_OUT_STOP, 0, 0);
     bool ok = net->iface && (net->web_root || !cfg->web_root) && net->out_q && net->in_q && net->in_ev &&
-              net->stop_out && dm_connmap_init(&net->map) == 0;
+              net->wake_ev && net->stop_out && dm_connmap_init(&net->map) == 0;
     if (!ok) {
         dm_error("net: out of memory starting");
         net_free(net);
@@ -494,7 +513,10 @@ void dm_net_stop(dm_net *net)
 {
     if (!net)
         return;
-    push_out(net, net->stop_out);
+    /* Woken now, whatever the queue held: this thread blocks below, so a
+     * wake left for the end of this turn would never come. */
+    dm_queue_push(net->out_q, &net->stop_out->node);
+    wake(net);
     net->stop_out = NULL;
     pthread_join(net->thread, NULL);
     if (net->dispatching) {

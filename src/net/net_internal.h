@@ -105,6 +105,8 @@ struct dm_net {
     lws_sorted_usec_list_t stop_sul, goodbye_sul;
 
     struct event *in_ev;
+    struct event *wake_ev; /* wakes the lws thread once this turn's callbacks ran */
+    pthread_t base_thread; /* the libevent thread */
     dm_net_event_cb cb;
     void *ud;
     bool dispatching, stopped;

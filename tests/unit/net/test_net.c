@@ -130,6 +130,13 @@ static int teardown(void **state)
     return 0;
 }
 
+/* Output queued from the libevent thread leaves once the callbacks of this
+ * turn of its loop have run (net.h); the tests queue it outside the loop. */
+static void end_turn(fixture *fx)
+{
+    event_base_loop(fx->base, EVLOOP_NONBLOCK);
+}
+
 /* Opens a WebSocket and consumes its WS_OPEN event. */
 static int open_ws(fixture *fx, uint64_t *conn)
 {
@@ -179,12 +186,14 @@ static void test_ws_open_message_send(void **state)
     assert_string_equal(ev->data, "hello");
 
     dm_net_send(fx->net, conn, "world", 5);
+    end_turn(fx);
     expect_frame(fd, WS_TEXT, "world");
     for (int i = 0; i < 50; i++) {
         char msg[16];
         snprintf(msg, sizeof msg, "m%d", i);
         dm_net_send(fx->net, conn, msg, strlen(msg));
     }
+    end_turn(fx);
     for (int i = 0; i < 50; i++) {
         char msg[16];
         snprintf(msg, sizeof msg, "m%d", i);
@@ -226,6 +235,7 @@ static void test_ws_fragmented_and_long(void **state)
     memset(huge, 'z', HUGE);
     dm_net_send(fx->net, conn, huge, HUGE);
     dm_net_send(fx->net, conn, "after", 5);
+    end_turn(fx);
     size_t len;
     int op;
     assert_int_equal(ws_recv(fd, &op, huge, HUGE + 1, &len), 0);
@@ -261,6 +271,7 @@ static void test_ws_close_after_queued(void **state)
     dm_net_send(fx->net, conn, "bye", 3);
     dm_net_close(fx->net, conn, 4000, "done");
     dm_net_send(fx->net, conn, "too late", 8);
+    end_turn(fx);
     expect_frame(fd, WS_TEXT, "bye");
     char buf[256];
     size_t len;
@@ -274,6 +285,34 @@ static void test_ws_close_after_queued(void **state)
     const dm_net_event *ev = expect_event(fx, DM_NET_WS_CLOSE);
     assert_int_equal(ev->conn, conn);
     close(fd);
+}
+
+typedef struct sender {
+    dm_net *net;
+    uint64_t conn;
+} sender;
+
+static void *send_from_thread(void *arg)
+{
+    sender *s = arg;
+    dm_net_send(s->net, s->conn, "from afar", 9);
+    return NULL;
+}
+
+/* Output from another thread than the libevent thread wakes the service
+ * thread itself: it leaves though the libevent loop never turns. */
+static void test_ws_send_from_other_thread(void **state)
+{
+    fixture *fx = *state;
+    uint64_t conn;
+    int fd = open_ws(fx, &conn);
+    sender s = {fx->net, conn};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, send_from_thread, &s), 0);
+    pthread_join(t, NULL);
+    expect_frame(fd, WS_TEXT, "from afar");
+    close(fd);
+    expect_event(fx, DM_NET_WS_CLOSE);
 }
 
 static void test_ws_refused_handshakes(void **state)
@@ -306,6 +345,7 @@ static void test_http_get_healthz(void **state)
     assert_string_equal(ev->data, "");
     static const char body[] = "{\"status\":\"ok\"}";
     dm_net_http_reply(fx->net, ev->conn, 200, "application/json", body, strlen(body));
+    end_turn(fx);
     char resp[4096];
     http_read_all(fd, resp, sizeof resp);
     assert_true(strncmp(resp, "HTTP/1.1 200", 12) == 0);
@@ -330,6 +370,7 @@ static void test_http_post_body(void **state)
     dm_net_http_reply(fx->net, ev->conn, 201, "application/json", "{\"ok\":true}", 11);
     /* A second answer to the same request is dropped. */
     dm_net_http_reply(fx->net, ev->conn, 500, "text/plain", "no", 2);
+    end_turn(fx);
     char resp[4096];
     http_read_all(fd, resp, sizeof resp);
     assert_true(strncmp(resp, "HTTP/1.1 201", 12) == 0);
@@ -343,6 +384,7 @@ static void test_http_post_body(void **state)
     assert_int_equal(ev->len, 0);
     assert_string_equal(ev->data, "");
     dm_net_http_reply(fx->net, ev->conn, 400, "application/json", "{}", 2);
+    end_turn(fx);
     http_read_all(fd, resp, sizeof resp);
     assert_true(strncmp(resp, "HTTP/1.1 400", 12) == 0);
 }
@@ -356,6 +398,7 @@ static void test_http_keep_alive(void **state)
     uint64_t first = ev->conn;
     assert_string_equal(ev->path, "/api/a");
     dm_net_http_reply(fx->net, first, 200, "text/plain", "a", 1);
+    end_turn(fx);
     char resp[4096];
     assert_int_equal(http_read_response(fd, resp, sizeof resp), 0);
     assert_true(strncmp(resp, "HTTP/1.1 200", 12) == 0);
@@ -368,6 +411,7 @@ static void test_http_keep_alive(void **state)
     assert_string_equal(ev->path, "/api/b");
     assert_true(ev->conn > first);
     dm_net_http_reply(fx->net, ev->conn, 204, NULL, NULL, 0);
+    end_turn(fx);
     assert_int_equal(http_read_response(fd, resp, sizeof resp), 0);
     assert_true(strncmp(resp, "HTTP/1.1 204", 12) == 0);
     assert_null(header_value(resp, "content-length"));
@@ -518,6 +562,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ws_fragmented_and_long, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ws_too_large_closes_1009, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ws_close_after_queued, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ws_send_from_other_thread, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ws_refused_handshakes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_get_healthz, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_post_body, setup, teardown),
