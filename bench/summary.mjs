@@ -42,12 +42,20 @@ function roundTrips(label, run) {
 // Where the two cores went in the window, per completed cycle (the Node
 // ceiling's server beside dragomand): what limits a run on this machine.
 const CPU_PARTS = [['server', 'server'], ['redis', 'Redis'], ['load_generator', 'load generator'], ['softirq', 'softirq']];
+// Each wakeup of a sleeping process costs CPU of its own: why a cycle at a
+// steady rate costs more than at saturation, where one wakeup serves many.
+const SWITCH_PARTS = [['server', 'server'], ['redis', 'Redis'], ['load_generator', 'load generator'],
+  ['machine', 'every task']];
 function cpu(label, run, peer) {
   for (const [key, name] of CPU_PARTS) {
     const ceiling = key === 'server' ? get(peer, 'cpu_us_per_cycle.server') : undefined;
     row(label, `CPU per cycle: ${name}`, get(run, `cpu_us_per_cycle.${key}`), { ceiling, unit: 'µs' });
   }
   row(label, 'machine idle', pct(get(run, 'machine_idle_share')), { unit: '%', lower: false });
+  for (const [key, name] of SWITCH_PARTS) {
+    const ceiling = key === 'server' ? get(peer, 'switches_per_cycle.server') : undefined;
+    row(label, `context switches per cycle: ${name}`, get(run, `switches_per_cycle.${key}`), { ceiling });
+  }
 }
 
 for (const [label, run, peer] of [['100 req/s', r100, null], ['1000 req/s', r1000, n1000]]) {
