@@ -7,11 +7,26 @@ import { join } from 'node:path';
 
 const dir = process.argv[2];
 const load = (name) => (existsSync(join(dir, `${name}.json`)) ? JSON.parse(readFileSync(join(dir, `${name}.json`))) : null);
-const [r100, r1000, sat, idle, storm] = ['rate100', 'rate1000', 'saturation', 'idle', 'storm'].map(load);
-const [n1000, nsat, nidle, redis] = ['node-rate1000', 'node-saturation', 'node-idle', 'redis-ceiling'].map(load);
+const [r100, sat, idle, storm] = ['rate100', 'saturation', 'idle', 'storm'].map(load);
+const [nsat, nidle, redis] = ['node-saturation', 'node-idle', 'redis-ceiling'].map(load);
 const [pilot, million] = ['sim-pilot', 'sim-million'].map(load);
 const [d1k, d1ksat, d1kscan] = ['diag-1k-rate1000', 'diag-1k-saturation', 'diag-1k-scan16-saturation'].map(load);
 const get = (o, path) => path.split('.').reduce((v, k) => (v == null ? undefined : v[k]), o);
+
+// A scenario run several times (bench/run.sh's BENCH_REPEATS): NAME.json,
+// NAME-2.json, ... Its rows come from the run whose dispatch p99 is the median.
+function repeats(name) {
+  const runs = [];
+  for (let r = load(name), i = 2; r; r = load(`${name}-${i++}`)) runs.push(r);
+  return runs;
+}
+const p99s = (runs) => runs.map((r) => get(r, 'dispatch.p99_ms'));
+function medianRun(runs) {
+  const sorted = [...runs].sort((a, b) => get(a, 'dispatch.p99_ms') - get(b, 'dispatch.p99_ms'));
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? null;
+}
+const [r1000runs, n1000runs] = [repeats('rate1000'), repeats('node-rate1000')];
+const [r1000, n1000] = [medianRun(r1000runs), medianRun(n1000runs)];
 
 const rows = [];
 // value: dragomand's; ceiling: the peer's in the same run; lower: smaller is better.
@@ -21,7 +36,7 @@ function row(scenario, figure, value, { ceiling, target, lower = true, unit = ''
     rows.push({ scenario, figure, value: 'none', unit: '', ceiling, target, met: target === undefined ? '' : 'MISSED' });
     return;
   }
-  const ratio = ceiling ? value / ceiling : undefined;
+  const ratio = typeof value === 'number' && typeof ceiling === 'number' && ceiling ? value / ceiling : undefined;
   const met = target === undefined ? '' : (lower ? value <= target : value >= target) ? 'met' : 'MISSED';
   rows.push({ scenario, figure, value, unit, ceiling, ratio, target, met });
 }
@@ -64,6 +79,11 @@ for (const [label, run, peer] of [['100 req/s', r100, null], ['1000 req/s', r100
     const none = get(run, 'dispatch.samples') === 0;
     row(`${label}, ${get(run, 'connected')} conns`, `dispatch ${q}`, none ? NaN : get(run, `dispatch.${q}_ms`),
       { ceiling: get(peer, `dispatch.${q}_ms`), target, unit: 'ms' });
+  }
+  if (label === '1000 req/s' && r1000runs.length > 1) {
+    const each = (runs) => p99s(runs).map((v) => v.toFixed(2)).join(' / ');
+    row(label, `dispatch p99 of each of ${r1000runs.length} runs (above: the median run)`, each(r1000runs),
+      { ceiling: n1000runs.length ? each(n1000runs) : undefined, unit: ' ms' });
   }
   row(`${label}`, 'accept p99', get(run, 'accept.p99_ms'), { ceiling: get(peer, 'accept.p99_ms'), unit: 'ms' });
   row(`${label}`, 'withdraw p99', get(run, 'withdraw.p99_ms'), { ceiling: get(peer, 'withdraw.p99_ms'), unit: 'ms' });
