@@ -104,11 +104,11 @@ tests/node_modules/.installed: tests/package.json
 	cd tests && npm install --no-audit --no-fund --silent
 	@touch $@
 
-integration: all tests/node_modules/.installed
+integration: all bench/loadgen tests/node_modules/.installed
 	DRAGOMAND=$(CURDIR)/bin/dragomand DRAGOMANCTL=$(CURDIR)/bin/dragomanctl \
 	  node --test --test-concurrency=1 tests/integration/
 
-integration-asan: asan tests/node_modules/.installed
+integration-asan: asan bench/loadgen tests/node_modules/.installed
 	DRAGOMAND=$(CURDIR)/build/asan/dragomand DRAGOMANCTL=$(CURDIR)/build/asan/dragomanctl DRAGOMAN_ASAN=1 \
 	  node --test --test-concurrency=1 tests/integration/
 

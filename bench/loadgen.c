@@ -4,7 +4,8 @@
  *   loadgen seed --redis URL --interpreters N --clinics M
  *   loadgen run --port P --interpreters N --clinics M [--rate R | --inflight W]
  *               [--duration S] [--warmup S] [--accept P] [--decline P] [--delay MIN-MAX]
- *               [--session-ms MS] [--ping S] [--hold S] [--open-requests N]
+ *               [--session-ms MS] [--cancel P] [--cancel-after MIN-MAX] [--ping S] [--hold S]
+ *               [--open-requests N]
  *               [--server-pid-file F] [--redis URL] [--storm CMD] [--json FILE] [--label L]
  *   loadgen ceiling --redis URL --calls N [--json FILE]
  *   loadgen scripts     (each script's SHA-1 and name, for bench/slowlog.mjs)
@@ -44,9 +45,10 @@ typedef struct cli {
 static const char usage[] =
     "usage: loadgen seed|run|ceiling|scripts [options] (see the head of bench/loadgen.c and bench/README.md)\n";
 
-static bool parse_delay(const char *v, lg_opts *o)
+/* "MIN-MAX" in ms. */
+static bool parse_range(const char *v, double *min, double *max)
 {
-    return sscanf(v, "%lf-%lf", &o->delay_min_ms, &o->delay_max_ms) == 2 && o->delay_min_ms <= o->delay_max_ms;
+    return sscanf(v, "%lf-%lf", min, max) == 2 && *min >= 0 && *min <= *max;
 }
 
 static void parse_langs(const char *v, lg_opts *o)
@@ -69,6 +71,7 @@ static bool option(cli *c, const char *a, const char *v)
     } nums[] = {{"--rate", &o->rate},         {"--duration", &o->duration_s}, {"--warmup", &o->warmup_s},
                 {"--accept", &o->accept},     {"--decline", &o->decline},     {"--session-ms", &o->session_ms},
                 {"--ping", &o->ping_s},       {"--hold", &c->hold_s},         {"--drain", &o->drain_s},
+                {"--cancel", &o->cancel},
                 {"--jitter-ms", &o->reconnect_jitter_ms}};
     for (size_t i = 0; i < sizeof nums / sizeof *nums; i++)
         if (strcmp(a, nums[i].name) == 0) {
@@ -88,7 +91,9 @@ static bool option(cli *c, const char *a, const char *v)
     else if (strcmp(a, "--calls") == 0)
         c->calls = atol(v);
     else if (strcmp(a, "--delay") == 0)
-        return parse_delay(v, o);
+        return parse_range(v, &o->delay_min_ms, &o->delay_max_ms);
+    else if (strcmp(a, "--cancel-after") == 0)
+        return parse_range(v, &o->cancel_min_ms, &o->cancel_max_ms);
     else if (strcmp(a, "--langs") == 0)
         parse_langs(v, o);
     else if (strcmp(a, "--redis") == 0)
@@ -121,6 +126,8 @@ static bool parse_cli(int argc, char **argv, cli *c)
     o->delay_min_ms = 50;
     o->delay_max_ms = 500;
     o->session_ms = 1000;
+    o->cancel_min_ms = 0;
+    o->cancel_max_ms = 1000;
     o->ping_s = 20;
     o->reconnect_jitter_ms = 1000;
     o->connect_window = 256;
@@ -220,7 +227,9 @@ static void add_counts(cJSON *o, const lg_counts *c)
              {"withdrawn_other", c->withdrawn_other}, {"starts", c->starts}, {"byes", c->byes},
              {"unfilled", c->unfilled},     {"cycles", c->cycles},       {"errors", c->errors},
              {"connect_failures", c->connect_failures}, {"closes", c->closes}, {"reconnects", c->reconnects},
-             {"shed", c->shed}, {"hello_retries", c->hello_retries}};
+             {"shed", c->shed}, {"hello_retries", c->hello_retries}, {"cancels", c->cancels},
+             {"cancelled", c->cancelled}, {"cancel_conflicts", c->cancel_conflicts},
+             {"withdrawn_cancelled", c->withdrawn_cancelled}};
     for (size_t i = 0; i < sizeof f / sizeof *f; i++)
         cJSON_AddNumberToObject(k, f[i].n, (double)f[i].v);
 }
@@ -327,6 +336,11 @@ static void phase_load(lg *g, redisContext *rc, int server_pid, cJSON *out)
            g->o.inflight > 0 ? "in flight" : "rate", g->o.inflight > 0 ? (double)g->o.inflight : g->o.rate,
            g->o.duration_s, g->c.creates, g->c.shed, cycles, cycles / secs, lg_inflight(g), g->o.drain_s,
            ok ? "" : " (unanswered offers wait for their timeout)");
+    if (g->c.cancels > 0)
+        printf("cancels: %ld sent, %ld cancelled, %ld too late (in session or ended); %ld offers withdrawn "
+               "by them\n",
+               g->c.cancels, g->c.cancelled, g->c.cancel_conflicts, g->c.withdrawn_cancelled);
+    cJSON_AddNumberToObject(out, "still_open", (double)lg_inflight(g));
     add_latency(out, "dispatch", &g->dispatch);
     add_latency(out, "accept", &g->accept);
     add_latency(out, "withdraw", &g->withdraw);

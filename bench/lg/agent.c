@@ -1,7 +1,8 @@
 /* Interpreters and clinics speaking dragoman.v1 (proto/README.md) over the
  * connections of net.c: hello, presence, offers answered after a delay with
  * the configured chances, sessions started and ended, requests created at a
- * rate or kept in flight. Every latency is taken on this side. */
+ * rate or kept in flight, and some of them cancelled by their clinic. Every
+ * latency is taken on this side. */
 #include <cjson/cJSON.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,7 +46,7 @@ static void timer(lg *g, double delay_us, int kind, int obj, uint32_t gen)
 
 long lg_inflight(const lg *g)
 {
-    return g->c.creates - g->c.cycles - g->c.unfilled - g->c.create_errors;
+    return g->c.creates - g->c.cycles - g->c.unfilled - g->c.create_errors - g->c.cancelled;
 }
 
 static void send_create(lg *g, lg_agent *a, uint32_t seq)
@@ -106,6 +107,7 @@ void lg_start_creating(lg *g)
     g->creating = true;
     g->t0 = lg_now_us();
     g->c.creates = g->c.cycles = g->c.unfilled = g->c.create_errors = g->c.shed = 0;
+    g->c.cancels = g->c.cancelled = g->c.cancel_conflicts = 0;
     g->ncreate = 0;
     if (g->o.inflight > 0)
         pace(g);
@@ -214,6 +216,8 @@ static void on_withdrawn(lg *g, lg_agent *a, const cJSON *msg, double now)
             lg_sample(&g->withdraw, now - r->t_accept);
     } else if (strcmp(reason, "expired") == 0) {
         g->c.withdrawn_expired++;
+    } else if (strcmp(reason, "cancelled") == 0) {
+        g->c.withdrawn_cancelled++;
     } else {
         g->c.withdrawn_other++;
     }
@@ -235,14 +239,21 @@ static void on_request(lg *g, const cJSON *msg, double now)
     }
 }
 
-static void on_created(lg *g, uint32_t seq, const cJSON *msg)
+/* The clinic has its request; with the configured chance it will cancel it
+ * after a while, whatever state it is in by then. */
+static void on_created(lg *g, lg_agent *a, uint32_t seq, const cJSON *msg)
 {
     g->c.create_results++;
-    lg_req *r = lg_req_get(g, lg_number(str_at(cJSON_GetObjectItemCaseSensitive(msg, "data"), "request", "id")));
+    uint32_t rid = lg_number(str_at(cJSON_GetObjectItemCaseSensitive(msg, "data"), "request", "id"));
+    lg_req *r = lg_req_get(g, rid);
     if (seq < g->ncreate && g->create_t[seq] > 0 && r->t_create == 0) {
         r->t_create = g->create_t[seq];
         if (r->t_offer > 0)
             lg_sample(&g->dispatch, r->t_offer - r->t_create);
+    }
+    if (g->o.cancel > 0 && lg_uniform(g) < g->o.cancel) {
+        double delay = g->o.cancel_min_ms + (g->o.cancel_max_ms - g->o.cancel_min_ms) * lg_uniform(g);
+        timer(g, delay * 1e3, T_CANCEL, (int)(a - g->agents), rid);
     }
 }
 
@@ -260,7 +271,7 @@ static void on_result(lg *g, lg_agent *a, const cJSON *msg, const char *id)
         send_text(g, a, "{\"type\":\"presence.set\",\"id\":\"p\",\"status\":\"available\"}");
         break;
     case 'p': became_ready(g, a); break;
-    case 'c': on_created(g, n, msg); break;
+    case 'c': on_created(g, a, n, msg); break;
     case 'a':
         g->c.accepted++;
         send_text(g, a, "{\"type\":\"session.start\",\"id\":\"s%u\",\"request\":\"r%u\"}", n, n);
@@ -273,15 +284,25 @@ static void on_result(lg *g, lg_agent *a, const cJSON *msg, const char *id)
         g->c.cycles++;
         pace(g);
         break;
+    case 'x':
+        g->c.cancelled++;
+        pace(g);
+        break;
     default: break;
     }
 }
 
 static void on_error(lg *g, lg_agent *a, const char *id, const char *code)
 {
-    /* Answering an offer that was withdrawn meanwhile is a normal race. */
-    if ((id[0] == 'a' || id[0] == 'd') && strcmp(code, "conflict") == 0) {
+    /* Normal races: answering an offer that was withdrawn meanwhile, or
+     * starting a session its clinic had just cancelled. */
+    if ((id[0] == 'a' || id[0] == 'd' || id[0] == 's') && strcmp(code, "conflict") == 0) {
         g->c.conflicts++;
+        return;
+    }
+    /* A cancel that came once the session had started, or ended. */
+    if (id[0] == 'x' && strcmp(code, "conflict") == 0) {
+        g->c.cancel_conflicts++;
         return;
     }
     if (id[0] == 'c' && strcmp(code, "unavailable") == 0) {
@@ -382,6 +403,12 @@ static void fire(lg *g, const sim_event *e)
         timer(g, g->o.ping_s * 1e6, T_PING, e->obj, e->gen);
         break;
     case T_UPGRADE: upgrade_overdue(g, a, e->gen); break;
+    case T_CANCEL:
+        if (a->phase != PH_READY)
+            break;
+        g->c.cancels++;
+        send_text(g, a, "{\"type\":\"request.cancel\",\"id\":\"x%u\",\"request\":\"r%u\"}", e->gen, e->gen);
+        break;
     case T_HELLO:
         if (a->phase == PH_HELLO && e->gen == a->connects)
             send_hello(g, a);

@@ -11,7 +11,7 @@
 
 enum { LG_INTERP, LG_CLINIC };
 enum { PH_DOWN, PH_HELLO, PH_PRESENCE, PH_READY };
-enum { T_PACE, T_ANSWER, T_END, T_PING, T_RECONNECT, T_UPGRADE, T_RETRY, T_HELLO };
+enum { T_PACE, T_ANSWER, T_END, T_PING, T_RECONNECT, T_UPGRADE, T_RETRY, T_HELLO, T_CANCEL };
 
 typedef struct lg_agent {
     lg_conn conn;
@@ -38,6 +38,8 @@ typedef struct lg_opts {
     double accept, decline;     /* per offer; the rest never answer */
     double delay_min_ms, delay_max_ms; /* before answering */
     double session_ms;           /* between session.start and session.end */
+    double cancel;               /* per request: its clinic cancels it */
+    double cancel_min_ms, cancel_max_ms; /* after the create's result */
     double ping_s;               /* interpreter heartbeat */
     double reconnect_jitter_ms;
     int connect_window;          /* connects in flight at once */
@@ -62,6 +64,7 @@ typedef struct lg_counts {
     long creates, create_results, create_errors, offers, accepts, accepted, conflicts, declines;
     long withdrawn_taken, withdrawn_expired, withdrawn_other, unfilled, starts, cycles, errors, byes;
     long connect_failures, closes, reconnects;
+    long cancels, cancelled, cancel_conflicts, withdrawn_cancelled;
     long shed;          /* creates refused as busy, then sent again */
     long hello_retries; /* hellos refused as unavailable, then sent again */
 } lg_counts;
