@@ -1,7 +1,7 @@
 /* bench/loadgen: thousands of real WebSocket clients against a running
  * dragomand (bench/README.md).
  *
- *   loadgen seed --redis URL --interpreters N --clinics M
+ *   loadgen seed --redis URL --interpreters N --clinics M [--json FILE]
  *   loadgen run --port P --interpreters N --clinics M [--rate R | --inflight W]
  *               [--duration S] [--warmup S] [--accept P] [--decline P] [--delay MIN-MAX]
  *               [--session-ms MS] [--cancel P] [--cancel-after MIN-MAX] [--ping S] [--hold S]
@@ -486,7 +486,7 @@ static int ceiling(const cli *c, cJSON *out)
     return 0;
 }
 
-static int seed(const cli *c)
+static int seed(const cli *c, cJSON *out)
 {
     redisContext *rc = redis_of(c->redis);
     if (!rc)
@@ -495,9 +495,11 @@ static int seed(const cli *c)
     double t0 = lg_now_us();
     bool ok = lg_seed(rc, &c->o, 40000);
     long long after = lg_used_memory(rc);
+    double per = (double)(after - before) / (c->o.interpreters + c->o.clinics);
     printf("seeded %d interpreters and %d clinics with tokens in %.1f s; Redis %.0f bytes per registry entry\n",
-           c->o.interpreters, c->o.clinics, (lg_now_us() - t0) / 1e6,
-           (double)(after - before) / (c->o.interpreters + c->o.clinics));
+           c->o.interpreters, c->o.clinics, (lg_now_us() - t0) / 1e6, per);
+    cJSON_AddNumberToObject(out, "entries", c->o.interpreters + c->o.clinics);
+    cJSON_AddNumberToObject(out, "redis_bytes_per_entry", per);
     redisFree(rc);
     return ok ? 0 : 1;
 }
@@ -538,7 +540,7 @@ int main(int argc, char **argv)
     cJSON_AddStringToObject(out, "mode", c.mode);
     int rc = 2;
     if (strcmp(c.mode, "seed") == 0)
-        rc = seed(&c);
+        rc = seed(&c, out);
     else if (strcmp(c.mode, "run") == 0)
         rc = run(&c, out);
     else if (strcmp(c.mode, "ceiling") == 0)

@@ -53,7 +53,8 @@ PORT=$(free_port)
 fresh() { # interpreters to seed
     bench/server.sh halt "$state"
     redis-cli -p "$RPORT" FLUSHALL > /dev/null
-    lg seed --redis "redis://127.0.0.1:$RPORT" --interpreters "$1" --clinics "$CLINICS" | tee -a "$out/seed.txt"
+    lg seed --redis "redis://127.0.0.1:$RPORT" --interpreters "$1" --clinics "$CLINICS" --json "$out/seed-$1.json" |
+        tee -a "$out/seed.txt"
     bench/server.sh start "$state" "$PORT" "$RPORT"
 }
 common=(--port "$PORT" --clinics "$CLINICS" --redis "redis://127.0.0.1:$RPORT" --server-pid-file "$state/dragomand.pid")

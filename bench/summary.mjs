@@ -2,7 +2,7 @@
 // prints dragomand's figures beside their ceilings and the issue's targets,
 // and writes DIR/summary.json and DIR/summary.csv.
 //   node bench/summary.mjs DIR
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dir = process.argv[2];
@@ -26,6 +26,9 @@ function medianRun(runs) {
   return sorted[Math.floor((sorted.length - 1) / 2)] ?? null;
 }
 const [r1000runs, n1000runs] = [repeats('rate1000'), repeats('node-rate1000')];
+// The largest registry seeded (seed-N.json, N interpreters): Redis per interpreter.
+const seeded = readdirSync(dir).map((f) => /^seed-(\d+)\.json$/.exec(f)).filter(Boolean)
+  .sort((a, b) => b[1] - a[1]).map((m) => load(`seed-${m[1]}`))[0] ?? null;
 const [r1000, n1000] = [medianRun(r1000runs), medianRun(n1000runs)];
 
 const rows = [];
@@ -106,6 +109,8 @@ row('storm', `all ${get(storm, 'connected')} back, from the new server listening
   { target: 5, unit: 's' });
 row('storm', 'all back, from SIGTERM (stop + start + reconnect)', get(storm, 'storm_all_back_s'), { unit: 's' });
 row('storm', `requests lost of ${get(storm, 'storm_requests')}`, get(storm, 'storm_lost'), { target: 0 });
+row('redis memory', `per interpreter (registry entry and token, ${get(seeded, 'entries')} seeded)`,
+  get(seeded, 'redis_bytes_per_entry'), { unit: 'B' });
 row('redis memory', 'per open request', get(idle, 'redis_bytes_per_open_request'), { unit: 'B' });
 row('redis memory', 'per completed request', get(sat, 'redis_bytes_per_session'), { unit: 'B' });
 for (const s of ['candidates', 'offer', 'accept']) row('redis-benchmark', `${s}.lua /s`, get(redis, `${s}_rps`), { lower: false });
