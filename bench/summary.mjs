@@ -26,10 +26,10 @@ function medianRun(runs) {
   return sorted[Math.floor((sorted.length - 1) / 2)] ?? null;
 }
 const [r1000runs, n1000runs] = [repeats('rate1000'), repeats('node-rate1000')];
+const [r1000, n1000] = [medianRun(r1000runs), medianRun(n1000runs)];
 // The largest registry seeded (seed-N.json, N interpreters): Redis per interpreter.
 const seeded = readdirSync(dir).map((f) => /^seed-(\d+)\.json$/.exec(f)).filter(Boolean)
   .sort((a, b) => b[1] - a[1]).map((m) => load(`seed-${m[1]}`))[0] ?? null;
-const [r1000, n1000] = [medianRun(r1000runs), medianRun(n1000runs)];
 
 const rows = [];
 // value: dragomand's; ceiling: the peer's in the same run; lower: smaller is better.

@@ -294,15 +294,14 @@ static void on_result(lg *g, lg_agent *a, const cJSON *msg, const char *id)
 
 static void on_error(lg *g, lg_agent *a, const char *id, const char *code)
 {
-    /* Normal races: answering an offer that was withdrawn meanwhile, or
-     * starting a session its clinic had just cancelled. */
-    if ((id[0] == 'a' || id[0] == 'd' || id[0] == 's') && strcmp(code, "conflict") == 0) {
-        g->c.conflicts++;
-        return;
-    }
-    /* A cancel that came once the session had started, or ended. */
-    if (id[0] == 'x' && strcmp(code, "conflict") == 0) {
-        g->c.cancel_conflicts++;
+    /* Normal races: answering an offer that was withdrawn meanwhile,
+     * starting a session its clinic had just cancelled, or cancelling once
+     * the session had started or ended. */
+    if (strcmp(code, "conflict") == 0 && id[0] && strchr("adsx", id[0])) {
+        if (id[0] == 'x')
+            g->c.cancel_conflicts++;
+        else
+            g->c.conflicts++;
         return;
     }
     if (id[0] == 'c' && strcmp(code, "unavailable") == 0) {

@@ -75,37 +75,27 @@ static double proc_switches(int pid)
     return n;
 }
 
-/* Total context switches of every task since boot, -1 when unreadable. */
-static double machine_switches(void)
+/* From /proc/stat: the machine's CPU (its first line, all cores) and the
+ * context switches of every task since boot ("ctxt"). */
+static void machine_stat(lg_cpu *s)
 {
+    s->total = s->idle = s->softirq = s->machine_cs = -1;
     FILE *f = fopen("/proc/stat", "r");
     if (!f)
-        return -1;
+        return;
+    unsigned long long v[8] = {0}, ctxt;
     char line[256];
-    unsigned long long v;
-    double n = -1;
+    int got = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+                     &v[6], &v[7]);
     while (fgets(line, sizeof line, f))
-        if (sscanf(line, "ctxt %llu", &v) == 1) {
-            n = (double)v;
+        if (sscanf(line, "ctxt %llu", &ctxt) == 1) {
+            s->machine_cs = (double)ctxt;
             break;
         }
     fclose(f);
-    return n;
-}
-
-static void machine_cpu(lg_cpu *s)
-{
-    unsigned long long v[8] = {0};
-    FILE *f = fopen("/proc/stat", "r");
-    int got = f ? fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-                         &v[6], &v[7])
-                : 0;
-    if (f)
-        fclose(f);
-    double tick = (double)sysconf(_SC_CLK_TCK);
-    s->total = s->idle = s->softirq = -1;
     if (got != 8)
         return;
+    double tick = (double)sysconf(_SC_CLK_TCK);
     unsigned long long total = 0;
     for (int i = 0; i < 8; i++)
         total += v[i];
@@ -119,11 +109,10 @@ void lg_cpu_sample(lg_cpu *s, int server_pid, int redis_pid)
     s->server = proc_cpu(server_pid);
     s->redis = proc_cpu(redis_pid);
     s->self = proc_cpu(getpid());
-    machine_cpu(s);
+    machine_stat(s);
     s->server_cs = proc_switches(server_pid);
     s->redis_cs = proc_switches(redis_pid);
     s->self_cs = proc_switches(getpid());
-    s->machine_cs = machine_switches();
 }
 
 /* One figure per cycle (scale 1e6 for seconds as µs), or nothing when either

@@ -57,11 +57,10 @@ typedef struct dm_net_config {
 dm_net *dm_net_start(const dm_net_config *cfg, struct event_base *base, dm_net_event_cb cb, void *ud);
 /* The port actually bound (useful with port 0). */
 int dm_net_port(const dm_net *net);
-/* Output (dm_net_send, dm_net_close, dm_net_http_reply) may be queued from any
- * thread. From the libevent thread it leaves once the callbacks of the current
- * turn of the loop have run, all of that turn's together; from another thread,
- * at once. */
-/* Any thread. Queue a text message for a WebSocket; silently dropped when the id is gone. */
+/* Any thread. Queue a text message for a WebSocket; silently dropped when the id is gone.
+ * Output (this, dm_net_close, dm_net_http_reply) queued on the libevent thread
+ * leaves once the callbacks of the current turn of the loop have run, all of
+ * that turn's together; from another thread, at once. */
 void dm_net_send(dm_net *net, uint64_t conn, const char *data, size_t len);
 /* Any thread. Close a WebSocket with a close code and a short reason, after queued messages. */
 void dm_net_close(dm_net *net, uint64_t conn, int code, const char *reason);
