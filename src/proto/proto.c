@@ -127,36 +127,40 @@ static const field ack_fields[] = {
     END,
 };
 
-/* Indexed by dm_msg_type; the name is the wire type and the schema's name. */
+#define BODY(m) sizeof(((dm_msg *)0)->u.m)
+
+/* Indexed by dm_msg_type; the name is the wire type and the schema's name;
+ * size, that of its member of dm_msg's union. */
 static const struct {
     const char *name;
     const field *fields;
+    size_t size;
 } messages[DM_MSG__COUNT] = {
-    [DM_MSG_HELLO] = {"hello", hello_fields},
-    [DM_MSG_PING] = {"ping", no_fields},
-    [DM_MSG_SNAPSHOT_GET] = {"snapshot.get", no_fields},
-    [DM_MSG_PRESENCE_SET] = {"presence.set", presence_fields},
-    [DM_MSG_REQUEST_CREATE] = {"request.create", create_fields},
-    [DM_MSG_REQUEST_CANCEL] = {"request.cancel", ref_fields},
-    [DM_MSG_REQUEST_ASSIGN] = {"request.assign", assign_fields},
-    [DM_MSG_OFFER_ACCEPT] = {"offer.accept", offer_fields},
-    [DM_MSG_OFFER_DECLINE] = {"offer.decline", offer_fields},
-    [DM_MSG_JOB_RELEASE] = {"job.release", ref_fields},
-    [DM_MSG_SESSION_START] = {"session.start", ref_fields},
-    [DM_MSG_SESSION_END] = {"session.end", ref_fields},
-    [DM_MSG_SESSION_FEEDBACK] = {"session.feedback", feedback_fields},
-    [DM_MSG_SESSION_CORRECT] = {"session.correct", correct_fields},
-    [DM_MSG_CALL_JOIN] = {"call.join", call_fields},
-    [DM_MSG_CALL_SIGNAL] = {"call.signal", call_fields},
-    [DM_MSG_CALL_STATE] = {"call.state", call_fields},
-    [DM_MSG_CALL_LEAVE] = {"call.leave", call_fields},
-    [DM_MSG_CALL_CHAT] = {"call.chat", call_fields},
-    [DM_MSG_CALL_INVITE] = {"call.invite", call_fields},
-    [DM_MSG_PUSH_SUBSCRIBE] = {"push.subscribe", push_fields},
-    [DM_MSG_PUSH_UNSUBSCRIBE] = {"push.unsubscribe", push_fields},
-    [DM_MSG_PUSH_SETTINGS] = {"push.settings", push_fields},
-    [DM_MSG_OFFER_ACK] = {"offer.ack", ack_fields},
-    [DM_MSG_JOB_ETA] = {"job.eta", eta_fields},
+    [DM_MSG_HELLO] = {"hello", hello_fields, BODY(hello)},
+    [DM_MSG_PING] = {"ping", no_fields, 0},
+    [DM_MSG_SNAPSHOT_GET] = {"snapshot.get", no_fields, 0},
+    [DM_MSG_PRESENCE_SET] = {"presence.set", presence_fields, BODY(presence)},
+    [DM_MSG_REQUEST_CREATE] = {"request.create", create_fields, BODY(create)},
+    [DM_MSG_REQUEST_CANCEL] = {"request.cancel", ref_fields, BODY(ref)},
+    [DM_MSG_REQUEST_ASSIGN] = {"request.assign", assign_fields, BODY(assign)},
+    [DM_MSG_OFFER_ACCEPT] = {"offer.accept", offer_fields, BODY(offer)},
+    [DM_MSG_OFFER_DECLINE] = {"offer.decline", offer_fields, BODY(offer)},
+    [DM_MSG_JOB_RELEASE] = {"job.release", ref_fields, BODY(ref)},
+    [DM_MSG_SESSION_START] = {"session.start", ref_fields, BODY(ref)},
+    [DM_MSG_SESSION_END] = {"session.end", ref_fields, BODY(ref)},
+    [DM_MSG_SESSION_FEEDBACK] = {"session.feedback", feedback_fields, BODY(feedback)},
+    [DM_MSG_SESSION_CORRECT] = {"session.correct", correct_fields, BODY(correct)},
+    [DM_MSG_CALL_JOIN] = {"call.join", call_fields, BODY(call)},
+    [DM_MSG_CALL_SIGNAL] = {"call.signal", call_fields, BODY(call)},
+    [DM_MSG_CALL_STATE] = {"call.state", call_fields, BODY(call)},
+    [DM_MSG_CALL_LEAVE] = {"call.leave", call_fields, BODY(call)},
+    [DM_MSG_CALL_CHAT] = {"call.chat", call_fields, BODY(call)},
+    [DM_MSG_CALL_INVITE] = {"call.invite", call_fields, BODY(call)},
+    [DM_MSG_PUSH_SUBSCRIBE] = {"push.subscribe", push_fields, BODY(push)},
+    [DM_MSG_PUSH_UNSUBSCRIBE] = {"push.unsubscribe", push_fields, BODY(push)},
+    [DM_MSG_PUSH_SETTINGS] = {"push.settings", push_fields, BODY(push)},
+    [DM_MSG_OFFER_ACK] = {"offer.ack", ack_fields, BODY(ack)},
+    [DM_MSG_JOB_ETA] = {"job.eta", eta_fields, BODY(eta)},
 };
 
 static const char *const err_names[DM_ERR__COUNT] = {
@@ -364,10 +368,14 @@ static const cJSON *lookup(const cJSON *root, const char *path)
     return lookup(cJSON_GetObjectItemCaseSensitive(root, head), dot + 1);
 }
 
+/* Only the type's own member of the union is cleared: the largest, a call's,
+ * is 45 KB, and clearing all of it for every ack and ping was most of what
+ * decoding one cost (bench/README.md, session 11). */
 static bool decode_as(const cJSON *root, dm_msg_type type, dm_msg *out, dm_proto_error *err)
 {
     if (!dm_proto_validate(messages[type].name, root, err))
         return false;
+    memset(&out->u, 0, messages[type].size);
     out->type = type;
     for (const field *f = messages[type].fields; f->name; f++) {
         const cJSON *item = lookup(root, f->name);
@@ -402,7 +410,7 @@ static int read_type(const cJSON *root, dm_proto_error *err)
 
 bool dm_proto_decode(const char *buf, size_t len, dm_msg *out, dm_proto_error *err)
 {
-    memset(out, 0, sizeof *out);
+    memset(out, 0, offsetof(dm_msg, u));
     cJSON *root = dm_proto_parse(buf, len, err);
     if (!root)
         return false;
@@ -415,7 +423,7 @@ bool dm_proto_decode(const char *buf, size_t len, dm_msg *out, dm_proto_error *e
 
 bool dm_proto_decode_body(dm_msg_type type, const cJSON *body, dm_msg *out, dm_proto_error *err)
 {
-    memset(out, 0, sizeof *out);
+    memset(out, 0, offsetof(dm_msg, u));
     if ((unsigned)type >= DM_MSG__COUNT) {
         dm_proto_set_error(err, DM_ERR_INTERNAL, NULL, "no message type %d", (int)type);
         return false;
@@ -496,6 +504,31 @@ char *dm_proto_error_body(const dm_proto_error *err)
         return NULL;
     }
     return print_and_delete(o);
+}
+
+cJSON *dm_proto_int(int64_t v)
+{
+    char buf[24], *p = buf + sizeof buf;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    *--p = '\0';
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        *--p = '-';
+    return cJSON_CreateRaw(p);
+}
+
+bool dm_proto_add_int(cJSON *o, const char *name, int64_t v)
+{
+    cJSON *n = dm_proto_int(v);
+    if (!n)
+        return false;
+    if (!cJSON_AddItemToObject(o, name, n)) {
+        cJSON_Delete(n);
+        return false;
+    }
+    return true;
 }
 
 char *dm_proto_push(const char *type, cJSON *body)

@@ -27,7 +27,7 @@ static void on_admin_reply(void *ud, redisReply *reply)
     cJSON *data;
     if (reply->type == REDIS_REPLY_INTEGER) {
         data = cJSON_CreateObject();
-        cJSON_AddNumberToObject(data, "count", (double)reply->integer);
+        dm_proto_add_int(data, "count", reply->integer);
     } else if (h->ref[0] == 'L') {
         data = cJSON_CreateArray();
         for (size_t i = 0; i < reply->elements; i++)
@@ -63,7 +63,7 @@ static void on_revoked(void *ud, redisReply *reply)
         return;
     dm_server_revoke(h->srv, h->ref);
     cJSON *data = cJSON_CreateObject();
-    cJSON_AddNumberToObject(data, "count", (double)reply->integer);
+    dm_proto_add_int(data, "count", reply->integer);
     dm_server_result(h->srv, &h->to, data);
     free(h);
 }

@@ -199,7 +199,7 @@ static void on_presence(void *ud, redisReply *reply)
         push_presence(h, reply);
     cJSON *data = cJSON_CreateObject();
     if (h->ref[0] == 'p')
-        cJSON_AddNumberToObject(data, "now", (double)dm_now_ms());
+        dm_proto_add_int(data, "now", dm_now_ms());
     else
         cJSON_AddStringToObject(data, "status", reply->element[0]->str);
     dm_server_result(h->srv, &h->to, data);
@@ -225,7 +225,7 @@ static void handle_ping(dm_hctx *h, const dm_msg *msg)
         return;
     }
     cJSON *data = cJSON_CreateObject();
-    cJSON_AddNumberToObject(data, "now", (double)dm_now_ms());
+    dm_proto_add_int(data, "now", dm_now_ms());
     dm_server_result(h->srv, &h->to, data);
     free(h);
 }

@@ -366,7 +366,7 @@ void dm_handle_call_chat(dm_hctx *h, const dm_msg *msg)
     cJSON_AddStringToObject(from, "role", dm_role_name(h->actor.role));
     cJSON_AddStringToObject(from, "name", h->actor.name);
     cJSON_AddStringToObject(entry, "text", msg->u.call.text);
-    cJSON_AddNumberToObject(entry, "at", (double)dm_now_ms());
+    dm_proto_add_int(entry, "at", dm_now_ms());
     char *json = cJSON_PrintUnformatted(entry);
     cJSON_Delete(entry);
     call_ctx *c = json ? ctx_new(h, msg->u.call.request, strlen(json)) : NULL;
@@ -394,7 +394,7 @@ static void on_invited(void *ud, redisReply *reply)
     snprintf(link, sizeof link, "/call/#%s", c->payload);
     cJSON *data = cJSON_CreateObject();
     cJSON_AddStringToObject(data, "link", link);
-    cJSON_AddNumberToObject(data, "expires_at", (double)reply->integer);
+    dm_proto_add_int(data, "expires_at", reply->integer);
     dm_server_result(c->h.srv, &c->h.to, data);
     free(c);
 }

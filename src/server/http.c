@@ -185,9 +185,9 @@ static void on_hours(void *ud, redisReply *reply)
     for (size_t i = 0; i < 2 && i < reply->elements; i++) {
         cJSON *p = cJSON_AddObjectToObject(data, names[i]);
         const redisReply *e = reply->element[i];
-        cJSON_AddNumberToObject(p, "since", (double)e->element[0]->integer);
-        cJSON_AddNumberToObject(p, "sessions", (double)e->element[1]->integer);
-        cJSON_AddNumberToObject(p, "minutes", (double)e->element[2]->integer);
+        dm_proto_add_int(p, "since", e->element[0]->integer);
+        dm_proto_add_int(p, "sessions", e->element[1]->integer);
+        dm_proto_add_int(p, "minutes", e->element[2]->integer);
     }
     dm_server_result(h->srv, &h->to, data);
     free(h);

@@ -244,6 +244,23 @@ static size_t pick(dm_server *srv, const dm_candidate *cands, const size_t *orde
     return nids;
 }
 
+/* Room for n candidates in srv->cands and srv->order; false when out of memory. */
+static bool match_room(dm_server *srv, size_t n)
+{
+    if (n <= srv->cands_room)
+        return true;
+    dm_candidate *cands = realloc(srv->cands, n * sizeof *cands);
+    if (cands)
+        srv->cands = cands;
+    size_t *order = realloc(srv->order, n * sizeof *order);
+    if (order)
+        srv->order = order;
+    if (!cands || !order)
+        return false;
+    srv->cands_room = n;
+    return true;
+}
+
 /* Ranks and offers from a candidates.lua reply, or what create.lua adds to
  * the same (r: its elements from the request hash on, n of them): {request
  * hash, pending offers, ids, excluded, version, changes}. */
@@ -256,17 +273,17 @@ static void match_read(const match_call *m, redisReply *const *r, size_t n)
         return;
     bool updated = dm_crecs_update(srv->crecs, m->crecs, r[4], r[5]);
     size_t max = dm_view_lines(r[2]->str, r[2]->len);
-    dm_candidate *cands = calloc(max ? max : 1, sizeof *cands);
-    size_t *order = calloc(max ? max : 1, sizeof *order);
-    if (!cands || !order)
-        goto done;
+    if (!match_room(srv, max ? max : 1))
+        return;
+    dm_candidate *cands = srv->cands;
+    size_t *order = srv->order;
     size_t missing, valid = dm_view_candidates(r[2], srv->crecs, r[3], cands, max, &missing);
     if ((missing || !updated) && m->mode.retries > 0) {
         /* The copy lacks an interpreter in the free set, or could not take
          * what changed: read it all again. */
         dm_crecs_forget(srv->crecs);
         match_request(srv, m->id, match_again(m->mode));
-        goto done;
+        return;
     }
     dm_need need;
     dm_view_need(r[0], &need);
@@ -278,9 +295,6 @@ static void match_read(const match_call *m, redisReply *const *r, size_t n)
     size_t want = (size_t)(srv->cfg->offer_fanout - pending);
     if (nids || pending == 0)
         run_offer(srv, m->id, miss, ids, nids, want, m->mode);
-done:
-    free(cands);
-    free(order);
 }
 
 static void on_candidates(void *ud, redisReply *reply)

@@ -339,5 +339,7 @@ void dm_server_stop(dm_server *srv)
     dm_reserve_free(srv->reserved);
     dm_reserve_free(srv->filling);
     dm_crecs_free(srv->crecs);
+    free(srv->cands);
+    free(srv->order);
     free(srv);
 }

@@ -85,6 +85,12 @@ struct dm_server {
     dm_reserve *filling;
     dm_crecs *crecs;
     bool crecs_loading; /* a crecs.lua call is out (match.c) */
+    /* A match's candidates and their ranking (match.c), kept from one match
+     * to the next: a match reads up to match_scan of them, and allocating and
+     * clearing that room each time cost more than ranking them. */
+    dm_candidate *cands;
+    size_t *order;
+    size_t cands_room;
     struct event *tick;
     bool tick_running;
     int ticks;

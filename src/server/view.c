@@ -35,7 +35,7 @@ static void add_str(cJSON *o, const redisReply *h, const char *wire, const char 
 
 static void add_int(cJSON *o, const redisReply *h, const char *wire, const char *field)
 {
-    cJSON_AddNumberToObject(o, wire, (double)dm_view_int(h, field));
+    dm_proto_add_int(o, wire, dm_view_int(h, field));
 }
 
 static cJSON *party(const redisReply *h, const char *id_field, const char *name_field)
@@ -96,7 +96,7 @@ cJSON *dm_view_offer(const char *oid, int64_t deadline, const redisReply *reques
     add_int(o, request, "start_at", "start_at");
     add_int(o, request, "duration_min", "duration_min");
     cJSON_AddItemToObject(o, "clinic", clinic_party(request));
-    cJSON_AddNumberToObject(o, "deadline", (double)deadline);
+    dm_proto_add_int(o, "deadline", deadline);
     return o;
 }
 

@@ -353,7 +353,7 @@ void dm_webpush_offer(dm_server *srv, const char *iid, const char *oid, int64_t 
     cJSON_AddStringToObject(o, "language", dm_view_field(request, "language"));
     cJSON_AddStringToObject(o, "modality", dm_view_field(request, "modality"));
     cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "clinic"), "name", dm_view_field(request, "clinic_name"));
-    cJSON_AddNumberToObject(o, "deadline", (double)deadline);
+    dm_proto_add_int(o, "deadline", deadline);
     fan_out(srv, iid, oid, dm_view_field(request, "modality"), deadline, payload);
 }
 
@@ -378,6 +378,6 @@ void dm_webpush_receipt(dm_server *srv, const char *oid, const char *rid, const 
     cJSON_AddStringToObject(body, "event", event);
     if (via[0])
         cJSON_AddStringToObject(body, "via", via);
-    cJSON_AddNumberToObject(body, "at", (double)dm_now_ms());
+    dm_proto_add_int(body, "at", dm_now_ms());
     dm_server_deliver(srv, "coord", dm_proto_push("offer.receipt", body));
 }

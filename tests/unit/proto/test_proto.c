@@ -165,6 +165,39 @@ static void test_defaults(void **state)
     assert_string_equal(m.u.feedback.comment, "ok");
 }
 
+/* Decoding clears only the message's own member of the union, so a message
+ * reused for the next decode must not keep the last one's optional fields. */
+static void test_a_reused_message_keeps_nothing_of_the_last(void **state)
+{
+    (void)state;
+    dm_msg m;
+    memset(&m, 0x5a, sizeof m);
+    decodes("{\"type\":\"request.create\",\"id\":\"8\",\"language\":\"ar\",\"modality\":\"video\","
+            "\"urgency\":\"now\",\"duration_min\":30,\"gender\":\"male\",\"specialty\":\"legal\","
+            "\"location\":\"Room 2\",\"note\":\"n\",\"idempotency_key\":\"k8\"}",
+            &m);
+    char *json = create_with("duration_min", "45");
+    decodes(json, &m);
+    free(json);
+    assert_string_equal(m.id, "");
+    assert_int_equal(m.u.create.gender, DM_GENDER_ANY);
+    assert_int_equal(m.u.create.gender_need, DM_NEED_NONE);
+    assert_string_equal(m.u.create.specialty, "");
+    assert_string_equal(m.u.create.location, "");
+    assert_string_equal(m.u.create.note, "");
+    memset(&m, 0x5a, sizeof m);
+    decodes("{\"type\":\"call.state\",\"request\":\"r1\",\"media\":\"connected\",\"audio\":true,\"video\":false}",
+            &m);
+    assert_string_equal(m.u.call.quality, "");
+    assert_string_equal(m.u.call.sdp, "");
+    assert_string_equal(m.u.call.text, "");
+    assert_false(m.u.call.end);
+    memset(&m, 0x5a, sizeof m);
+    decodes("{\"type\":\"offer.accept\",\"offer\":\"o1\"}", &m);
+    assert_string_equal(m.u.offer.reason, "");
+    assert_int_equal(m.u.offer.eta_min, 0);
+}
+
 static void test_other_messages_fill_their_fields(void **state)
 {
     (void)state;
@@ -505,6 +538,27 @@ static void test_encoders(void **state)
     assert_null(dm_proto_push("bye", cJSON_CreateArray()));
 }
 
+/* Times in ms are beyond int's range: written as digits, exactly, and read
+ * back as the same number. */
+static void test_integers_are_written_exactly(void **state)
+{
+    (void)state;
+    cJSON *o = cJSON_CreateObject();
+    assert_true(dm_proto_add_int(o, "at", INT64_C(1795000000123)));
+    assert_true(dm_proto_add_int(o, "zero", 0));
+    assert_true(dm_proto_add_int(o, "neg", -42));
+    assert_true(dm_proto_add_int(o, "max", INT64_MAX));
+    assert_true(dm_proto_add_int(o, "min", INT64_MIN));
+    char *text = dm_proto_push("t", o);
+    assert_string_equal(text, "{\"type\":\"t\",\"at\":1795000000123,\"zero\":0,\"neg\":-42,"
+                              "\"max\":9223372036854775807,\"min\":-9223372036854775808}");
+    cJSON *back = cJSON_Parse(text);
+    assert_true(cJSON_GetObjectItem(back, "at")->valuedouble == 1795000000123.0);
+    assert_int_equal(cJSON_GetObjectItem(back, "neg")->valueint, -42);
+    cJSON_Delete(back);
+    free(text);
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -564,6 +618,7 @@ int main(void)
         cmocka_unit_test(test_every_message_type_has_a_schema),
         cmocka_unit_test(test_request_create_fields),
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_a_reused_message_keeps_nothing_of_the_last),
         cmocka_unit_test(test_other_messages_fill_their_fields),
         cmocka_unit_test(test_call_messages),
         cmocka_unit_test(test_bad_json),
@@ -573,6 +628,7 @@ int main(void)
         cmocka_unit_test(test_lengths_count_characters),
         cmocka_unit_test(test_errors_echo_the_id),
         cmocka_unit_test(test_encoders),
+        cmocka_unit_test(test_integers_are_written_exactly),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests_name("proto", tests, NULL, shutdown_proto);

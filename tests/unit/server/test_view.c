@@ -41,8 +41,10 @@ static void test_request_view(void **state)
     cJSON *o = dm_view_request(&f.top);
     assert_string_equal(cJSON_GetObjectItem(o, "id")->valuestring, "r17");
     assert_string_equal(cJSON_GetObjectItem(o, "state")->valuestring, "assigned");
-    assert_true(cJSON_GetObjectItem(o, "created_at")->valuedouble == 1795000000000.0);
-    assert_int_equal(cJSON_GetObjectItem(o, "asked")->valueint, 3);
+    char *text = cJSON_PrintUnformatted(o);
+    assert_non_null(strstr(text, "\"created_at\":1795000000000,"));
+    assert_non_null(strstr(text, "\"asked\":3,"));
+    free(text);
     assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "interpreter"), "name")->valuestring, "Amal");
     assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "clinic"), "contact")->valuestring, "+358");
     assert_string_equal(cJSON_GetObjectItem(o, "gender_need")->valuestring, "none");
