@@ -112,10 +112,19 @@ integration-asan: asan bench/loadgen tests/node_modules/.installed
 	DRAGOMAND=$(CURDIR)/build/asan/dragomand DRAGOMANCTL=$(CURDIR)/build/asan/dragomanctl DRAGOMAN_ASAN=1 \
 	  node --test --test-concurrency=1 tests/integration/
 
+# Installs Debian packages: as root, or through sudo.
+define apt_install
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1); \
+	else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1); fi
+endef
+
 # Browser tests drive Debian's Chromium (playwright-core downloads no browser).
 /usr/bin/chromium:
-	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
-	else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi
+	$(call apt_install,chromium)
+
+# bench/callgrind.sh counts instructions with Debian's valgrind.
+/usr/bin/valgrind:
+	$(call apt_install,valgrind)
 
 browser-deps: /usr/bin/chromium tests/node_modules/.installed
 
@@ -169,5 +178,5 @@ bench/loadgen: build/plain/bench/loadgen.o $(patsubst %.c,build/plain/%.o,$(LG_S
 
 .PHONY: bench
 # The standard set (bench/run.sh): loopback only, bounded, stops by itself.
-bench: all bench/simulate bench/loadgen
+bench: all bench/simulate bench/loadgen /usr/bin/valgrind
 	bash bench/run.sh

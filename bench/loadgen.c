@@ -7,7 +7,7 @@
  *               [--session-ms MS] [--cancel P] [--cancel-after MIN-MAX] [--ping S] [--hold S]
  *               [--open-requests N]
  *               [--server-pid-file F] [--redis URL] [--storm CMD] [--json FILE] [--label L]
- *   loadgen ceiling --redis URL --calls N [--json FILE]
+ *   loadgen ceiling --redis URL --calls N [--before CMD] [--after CMD] [--json FILE]
  *   loadgen scripts     (each script's SHA-1 and name, for bench/slowlog.mjs)
  *
  * Every loop is bounded in time; only 127.0.0.1 is ever contacted. */
@@ -36,7 +36,7 @@
 #define STORM_SESSION_MS 15000  /* long enough to be in session across it */
 
 typedef struct cli {
-    const char *mode, *redis, *json, *pid_file, *storm, *label;
+    const char *mode, *redis, *json, *pid_file, *storm, *label, *before, *after;
     double hold_s;
     long open_requests, calls;
     lg_opts o;
@@ -106,6 +106,10 @@ static bool option(cli *c, const char *a, const char *v)
         c->storm = v;
     else if (strcmp(a, "--label") == 0)
         c->label = v;
+    else if (strcmp(a, "--before") == 0)
+        c->before = v;
+    else if (strcmp(a, "--after") == 0)
+        c->after = v;
     else
         return false;
     return true;
@@ -468,7 +472,7 @@ static int ceiling(const cli *c, cJSON *out)
     redisContext *rc = redis_of(c->redis);
     lg_ceiling ce;
     if (!rc || !dm_store_parse_url(c->redis, &addr) || addr.unix_socket ||
-        !lg_ceiling_run(rc, addr.host, addr.port, c->calls, &ce)) {
+        !lg_ceiling_run(rc, addr.host, addr.port, c->calls, c->before, c->after, &ce)) {
         if (rc)
             redisFree(rc);
         return 1;

@@ -125,6 +125,9 @@ CPORT=$(free_port); bench/server.sh redis "$state" "$CPORT"
 lg ceiling --redis "redis://127.0.0.1:$CPORT" --calls 10000 --json "$out/redis-ceiling.json"
 bench/server.sh stop "$state"
 
+step "callgrind: instructions per cycle, dragomand and Redis, and the redis-benchmark ceiling's"
+timeout 900 bench/callgrind.sh "$out"
+
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/machine.txt"
 step "summary"
 node bench/summary.mjs "$out"

@@ -114,6 +114,14 @@ row('redis memory', `per interpreter (registry entry and token, ${get(seeded, 'e
 row('redis memory', 'per open request', get(idle, 'redis_bytes_per_open_request'), { unit: 'B' });
 row('redis memory', 'per completed request', get(sat, 'redis_bytes_per_session'), { unit: 'B' });
 for (const s of ['candidates', 'offer', 'accept']) row('redis-benchmark', `${s}.lua /s`, get(redis, `${s}_rps`), { lower: false });
+// Counted, not timed: the same on a quiet machine and a noisy one.
+const cg = load('callgrind');
+if (cg) {
+  const label = `callgrind, ${cg.interpreters} interpreters, ${cg.rate} req/s`;
+  row(label, 'dragomand instructions per cycle', cg.server_ir_per_cycle);
+  row(label, 'Redis instructions per cycle vs redis-benchmark match + accept', cg.redis_ir_per_cycle,
+    { ceiling: cg.redis_ceiling_ir_per_cycle });
+}
 row('diagnosis: 1,000 conns, 1000 req/s', 'dispatch p99',
   get(d1k, 'dispatch.samples') === 0 ? NaN : get(d1k, 'dispatch.p99_ms'), { unit: 'ms' });
 row('diagnosis: 1,000 conns, 1000 req/s', 'cycles/s', get(d1k, 'cycles_per_s'), { lower: false });

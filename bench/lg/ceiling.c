@@ -156,7 +156,18 @@ static bool bench(const char *host, int port, long calls, const char *sha, const
     return *rps > 0;
 }
 
-bool lg_ceiling_run(redisContext *c, const char *host, int port, long calls, lg_ceiling *out)
+static bool shell(const char *cmd)
+{
+    if (!cmd)
+        return true;
+    int rc = system(cmd);
+    if (rc != 0)
+        fprintf(stderr, "loadgen: \"%s\" failed (%d)\n", cmd, rc);
+    return rc == 0;
+}
+
+bool lg_ceiling_run(redisContext *c, const char *host, int port, long calls, const char *before, const char *after,
+                    lg_ceiling *out)
 {
     long P = calls, B = 0, C = 0;
     memset(out, 0, sizeof *out);
@@ -181,9 +192,11 @@ bool lg_ceiling_run(redisContext *c, const char *host, int port, long calls, lg_
     ok = ok && lg_script_load(c, "accept", prefix, accept);
     ok = ok && crec_version(c, crecs, sizeof crecs);
     snprintf(args, sizeof args, "r%ld 256 %s", B, crecs);
+    ok = ok && shell(before);
     ok = ok && bench(host, port, calls, cand, args, &out->candidates_rps, &out->candidates_p50_ms);
     ok = ok && bench(host, port, calls, offer, "next", &out->offer_rps, &out->offer_p50_ms);
     ok = ok && bench(host, port, calls, accept, "next", &out->accept_rps, &out->accept_p50_ms);
+    ok = ok && shell(after);
     if (ok)
         out->cycle_rps = 1.0 / (1.0 / out->candidates_rps + 1.0 / out->offer_rps + 1.0 / out->accept_rps);
     return ok;

@@ -15,7 +15,11 @@ typedef struct lg_ceiling {
 } lg_ceiling;
 
 /* c must be a Redis of its own (the data set is large); host/port are
- * passed to redis-benchmark. calls per script. */
-bool lg_ceiling_run(redisContext *c, const char *host, int port, long calls, lg_ceiling *out);
+ * passed to redis-benchmark. calls per script. before and after (NULL for
+ * none) are shell commands run just before the first benchmark and just after
+ * the last, so that a profiler can count what the three scripts alone cost
+ * (bench/callgrind.sh). */
+bool lg_ceiling_run(redisContext *c, const char *host, int port, long calls, const char *before, const char *after,
+                    lg_ceiling *out);
 
 #endif

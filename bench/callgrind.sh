@@ -1,0 +1,98 @@
+#!/bin/bash
+# What a dispatch cycle costs in instructions, counted by callgrind instead of
+# timed, so that the figure is the same on a quiet machine and a noisy one.
+#   bench/callgrind.sh OUT_DIR
+# dragomand and Redis both run under valgrind --tool=callgrind. The load
+# generator sends CG_RATE requests/s (10) from CG_INTERPRETERS interpreters
+# (1,000) who all accept at once and end at once, the saturation scenario's
+# cycle at a rate valgrind keeps up with. Both processes' counts are zeroed
+# at the window's start and dumped at its end (CG_WINDOW s, 30), and the
+# server's own count of dispatches in between divides them. Then the same
+# Redis, emptied, runs the redis-benchmark ceiling (candidates.lua, offer.lua
+# and accept.lua, CG_CALLS each, 1,000), counted the same way. Writes
+# OUT_DIR/callgrind.json and OUT_DIR/callgrind.txt (the server's costliest
+# functions). Loopback only; every wait is bounded.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+out=$1
+RATE=${CG_RATE:-10} N=${CG_INTERPRETERS:-1000} WINDOW=${CG_WINDOW:-30} CALLS=${CG_CALLS:-1000}
+state=$(mktemp -d /tmp/dragoman-cg.XXXXXX)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    for p in "${pids[@]}"; do timeout 60 tail --pid="$p" -f /dev/null 2>/dev/null || kill -KILL "$p" 2>/dev/null || true; done
+    rm -rf "$state"
+}
+trap cleanup EXIT
+
+free_port() {
+    for _ in $(seq 200); do
+        p=$((10000 + RANDOM % 9000))
+        (: < "/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+    done
+    echo "callgrind.sh: no free port" >&2; exit 1
+}
+wait_port() { # port
+    for _ in $(seq 600); do (: < "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.1; done
+    echo "callgrind.sh: nothing on port $1" >&2; exit 1
+}
+cg() { # name, command...
+    local name=$1; shift
+    valgrind --tool=callgrind --callgrind-out-file="$state/$name.cg" "$@" > "$state/$name.log" 2>&1 &
+    pids+=($!)
+}
+# The instructions a dump counted: callgrind writes them as "totals: N".
+totals() { awk '/^totals:/{print $2}' "$1"; }
+# Zeroes a callgrind process's counts, or dumps them to FILE.part; valgrind
+# names the dumps .1, .2, ... in order.
+zero() { callgrind_control -z "$1" > /dev/null; }
+dump() { callgrind_control -d "$1" > /dev/null; }
+dispatches() { curl -sf "http://127.0.0.1:$PORT/metrics" | awk '/^dragoman_dispatch_seconds_count/{print $2}'; }
+
+RPORT=$(free_port)
+cg redis redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$state"
+rpid=${pids[-1]}
+wait_port "$RPORT"
+timeout 300 bench/loadgen seed --redis "redis://127.0.0.1:$RPORT" --interpreters "$N" --clinics 4 > "$state/seed.txt"
+PORT=$(free_port)
+mkdir -p "$state/var"
+cg dragomand bin/dragomand --listen "127.0.0.1:$PORT" --redis "redis://127.0.0.1:$RPORT" --data-dir "$state/var" \
+    --log-level warn
+dpid=${pids[-1]}
+wait_port "$PORT"
+
+timeout $((WINDOW + 200)) bench/loadgen run --port "$PORT" --interpreters "$N" --clinics 4 --rate "$RATE" \
+    --accept 1 --decline 0 --delay 0-0 --session-ms 0 --duration $((WINDOW + 25)) --warmup 3 \
+    > "$state/loadgen.txt" 2>&1 &
+lpid=$!
+sleep 15 # connected (a few seconds under valgrind) and past the warm-up
+zero "$dpid"; zero "$rpid"; d0=$(dispatches)
+sleep "$WINDOW"
+dump "$dpid"; dump "$rpid"; d1=$(dispatches)
+wait "$lpid" || true
+cycles=$((d1 - d0))
+server=$(totals "$state/dragomand.cg.1")
+redis=$(totals "$state/redis.cg.1")
+
+redis-cli -p "$RPORT" FLUSHALL > /dev/null
+timeout 900 bench/loadgen ceiling --redis "redis://127.0.0.1:$RPORT" --calls "$CALLS" \
+    --before "callgrind_control -z $rpid > /dev/null" --after "callgrind_control -d $rpid > /dev/null" \
+    > "$state/ceiling.txt"
+ceiling=$(totals "$state/redis.cg.2")
+
+{
+    echo "callgrind: $N interpreters, $RATE requests/s, every offer accepted at once; $cycles dispatches in ${WINDOW} s"
+    awk -v c="$cycles" -v s="$server" -v r="$redis" -v k="$ceiling" -v n="$CALLS" 'BEGIN {
+        printf "  instructions per cycle: dragomand %.0f, Redis %.0f\n", s / c, r / c
+        printf "  Redis ceiling (candidates + offer + accept, %d of each): %.0f instructions per cycle\n", n, k / n
+        printf "  Redis per cycle / ceiling: %.2f\n", (r / c) / (k / n) }'
+    echo "dragomand's costliest functions in the window (instructions in each function's own code):"
+    # The entry points (main, the threads' starts) are listed with all they call.
+    callgrind_annotate --inclusive=no --threshold=100 --auto=no "$state/dragomand.cg.1" 2>/dev/null |
+        sed -n '/file:function/,$p' | grep -E '^ *[0-9,]+ \( ?([0-9]|[1-4][0-9])\.' | head -n 20
+} | tee "$out/callgrind.txt"
+awk -v c="$cycles" -v s="$server" -v r="$redis" -v k="$ceiling" -v n="$CALLS" -v rate="$RATE" -v i="$N" 'BEGIN {
+    printf "{\"interpreters\":%d,\"rate\":%d,\"cycles\":%d,\"server_ir_per_cycle\":%.0f,", i, rate, c, s / c
+    printf "\"redis_ir_per_cycle\":%.0f,\"ceiling_calls\":%d,\"redis_ceiling_ir_per_cycle\":%.0f}\n", r / c, n, k / n }' \
+    > "$out/callgrind.json"
