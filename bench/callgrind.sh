@@ -11,7 +11,8 @@
 # Redis, emptied, runs the redis-benchmark ceiling (candidates.lua, offer.lua
 # and accept.lua, CG_CALLS each, 1,000), counted the same way. Writes
 # OUT_DIR/callgrind.json and OUT_DIR/callgrind.txt (the server's costliest
-# functions). Loopback only; every wait is bounded.
+# functions). DRAGOMAND=path counts another build. Loopback only; every wait
+# is bounded.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -57,7 +58,7 @@ wait_port "$RPORT"
 timeout 300 bench/loadgen seed --redis "redis://127.0.0.1:$RPORT" --interpreters "$N" --clinics 4 > "$state/seed.txt"
 PORT=$(free_port)
 mkdir -p "$state/var"
-cg dragomand bin/dragomand --listen "127.0.0.1:$PORT" --redis "redis://127.0.0.1:$RPORT" --data-dir "$state/var" \
+cg dragomand "${DRAGOMAND:-bin/dragomand}" --listen "127.0.0.1:$PORT" --redis "redis://127.0.0.1:$RPORT" --data-dir "$state/var" \
     --log-level warn
 dpid=${pids[-1]}
 wait_port "$PORT"
