@@ -5,10 +5,10 @@
 
 #include "dragoman/log.h"
 
-#define STOP_GRACE_US (2 * LWS_USEC_PER_SEC)
+#define STOP_GRACE_S 2.0
 /* Goodbyes go out this many at a time, a millisecond apart (see say_goodbyes). */
 #define GOODBYE_BATCH 500
-#define GOODBYE_GAP_US 1000
+#define GOODBYE_GAP_S 0.001
 
 /* lws thread. Ids come from one counter and are never reused, so a late
  * answer for a finished connection can only miss, never hit another one. */
@@ -48,9 +48,8 @@ void dm_net_unregister(dm_net *net, dm_conn *c)
 }
 
 /* lws thread. */
-static void stop_deadline(lws_sorted_usec_list_t *sul)
+static void stop_deadline(dm_net *net)
 {
-    dm_net *net = lws_container_of(sul, dm_net, stop_sul);
     dm_warn("net: shutdown grace period over, %zu connection(s) still open", net->map.count);
     finish(net);
 }
@@ -84,11 +83,18 @@ static bool say_goodbyes(dm_net *net)
 }
 
 /* lws thread. */
-static void goodbye_next(lws_sorted_usec_list_t *sul)
+static void goodbye_next(dm_net *net)
 {
-    dm_net *net = lws_container_of(sul, dm_net, goodbye_sul);
     if (!say_goodbyes(net))
-        lws_sul_schedule(net->ctx, 0, &net->goodbye_sul, goodbye_next, GOODBYE_GAP_US);
+        dm_net_timer_set(net->goodbye_timer, GOODBYE_GAP_S);
+}
+
+/* libevent thread, before the lws thread starts: the stop's two timers. */
+bool dm_net_stop_timers_new(dm_net *net)
+{
+    net->stop_timer = dm_net_timer_new(net->loop, stop_deadline, net);
+    net->goodbye_timer = dm_net_timer_new(net->loop, goodbye_next, net);
+    return net->stop_timer && net->goodbye_timer;
 }
 
 /* lws thread: say goodbye to everyone, then let the service loop run until
@@ -100,8 +106,8 @@ static void begin_stop(dm_net *net)
         finish(net);
         return;
     }
-    lws_sul_schedule(net->ctx, 0, &net->stop_sul, stop_deadline, STOP_GRACE_US);
-    goodbye_next(&net->goodbye_sul);
+    dm_net_timer_set(net->stop_timer, STOP_GRACE_S);
+    goodbye_next(net);
 }
 
 /* lws thread, from LWS_CALLBACK_EVENT_WAIT_CANCELLED. */

@@ -261,8 +261,11 @@ int dm_net_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
         dm_net_drain_outbound(net);
         return 0;
     case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
-        /* Just accepted, before lws spends anything on it (see fd_ceiling). */
-        return (int)(intptr_t)in >= net->fd_ceiling ? -1 : 0;
+        /* Just accepted, before lws spends anything on it (see fd_ceiling).
+         * While stopping, every client told to go tries again at once: turned
+         * away only after its headers, ten thousand of them kept this thread
+         * too busy to close the connections it was stopping for. */
+        return net->stopping || (int)(intptr_t)in >= net->fd_ceiling ? -1 : 0;
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         /* A WebSocket that asked for no subprotocol lands here: refuse it. */
         return -1;

@@ -220,6 +220,8 @@ static void net_free(dm_net *net)
     if (net->wake_ev)
         event_free(net->wake_ev);
     dm_connmap_free(&net->map);
+    dm_net_timer_free(net->stop_timer);
+    dm_net_timer_free(net->goodbye_timer);
     dm_net_loop_free(net->loop);
     pthread_mutex_destroy(&net->wake_lock);
     free(net->web_root);
@@ -372,8 +374,8 @@ static void *service_main(void *arg)
     dm_net *net = arg;
     while (!net->done)
         dm_net_loop_run(net->loop);
-    lws_sul_schedule(net->ctx, 0, &net->stop_sul, NULL, LWS_SET_TIMER_USEC_CANCEL);
-    lws_sul_schedule(net->ctx, 0, &net->goodbye_sul, NULL, LWS_SET_TIMER_USEC_CANCEL);
+    dm_net_timer_stop(net->stop_timer);
+    dm_net_timer_stop(net->goodbye_timer);
     pthread_mutex_lock(&net->wake_lock);
     net->lws_alive = false;
     pthread_mutex_unlock(&net->wake_lock);
@@ -490,7 +492,7 @@ dm_net *dm_net_start(const dm_net_config *cfg, struct event_base *base, dm_net_e
         return NULL;
     net->loop = dm_net_loop_new();
     net->fd_ceiling = fd_ceiling(fd_limit);
-    net->ctx = net->loop ? create_context(net, fd_limit) : NULL;
+    net->ctx = net->loop && dm_net_stop_timers_new(net) ? create_context(net, fd_limit) : NULL;
     if (!net->ctx) {
         net_free(net);
         return NULL;

@@ -6,7 +6,7 @@
  *   - fixed by dm_net_start, read-only afterwards: limits, port, iface,
  *     web_root, mounts;
  *   - libevent thread: stop_out, in_ev, cb, ud, dispatching, stopped;
- *   - lws thread: ctx (after start), map, next_id, stopping, done, the suls and
+ *   - lws thread: ctx (after start), map, next_id, stopping, done, the timers and
  *     every per-session struct (dm_ws_conn, dm_http_conn);
  *   - any thread: out_q and in_q (locked queues), and ctx only through
  *     dm_net_wake() under wake_lock. */
@@ -82,6 +82,9 @@ typedef struct dm_http_conn {
     dm_out *reply;  /* set once the answer is here, until written */
 } dm_http_conn;
 
+struct ev_loop;
+typedef struct dm_net_timer dm_net_timer;
+
 struct dm_net {
     size_t max_message, max_body;
     int fd_ceiling; /* connections with a descriptor this high are refused */
@@ -102,7 +105,7 @@ struct dm_net {
     uint64_t next_id;
     atomic_uint_least64_t cut_not_reading; /* lws thread counts, any thread reads */
     bool stopping, done;
-    lws_sorted_usec_list_t stop_sul, goodbye_sul;
+    dm_net_timer *stop_timer, *goodbye_timer; /* made at start, like stop_out */
 
     struct event *in_ev;
     struct event *wake_ev; /* wakes the lws thread once this turn's callbacks ran */
@@ -112,17 +115,24 @@ struct dm_net {
     bool dispatching, stopped;
 };
 
-struct ev_loop;
 struct ev_loop *dm_net_loop_new(void);
 void dm_net_loop_run(struct ev_loop *loop);
 void dm_net_loop_break(struct ev_loop *loop);
 void dm_net_loop_free(struct ev_loop *loop);
+/* A one-shot timer on the loop (evloop.c): the one kind of deadline that is
+ * kept when nothing else happens. See evloop.c for why not lws_sul. */
+dm_net_timer *dm_net_timer_new(struct ev_loop *loop, void (*cb)(dm_net *net), dm_net *net);
+void dm_net_timer_set(dm_net_timer *t, double after_s);
+void dm_net_timer_stop(dm_net_timer *t);
+void dm_net_timer_free(dm_net_timer *t);
 
 int dm_net_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
 int dm_net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
 
 /* lws thread. */
 void dm_net_drain_outbound(dm_net *net);
+/* conns.c, libevent thread before the lws thread starts; false when out of memory. */
+bool dm_net_stop_timers_new(dm_net *net);
 void dm_net_emit(dm_net *net, dm_in *in);
 dm_in *dm_net_in_new(dm_net_event_kind kind, uint64_t conn, bool full);
 void dm_net_in_free(dm_in *in);
