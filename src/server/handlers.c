@@ -54,6 +54,19 @@ void dm_hctx_reply_request(dm_hctx *h, const redisReply *hash)
     free(h);
 }
 
+void dm_hctx_reply_request_as(dm_hctx *h, const char *view)
+{
+    cJSON *data = cJSON_CreateObject(), *raw = view ? cJSON_CreateRaw(view) : NULL;
+    if (!data || !raw || !cJSON_AddItemToObject(data, "request", raw)) {
+        cJSON_Delete(data);
+        cJSON_Delete(raw);
+        dm_server_error(h->srv, &h->to, DM_ERR_INTERNAL, "out of memory");
+    } else {
+        dm_server_result(h->srv, &h->to, data);
+    }
+    free(h);
+}
+
 static cJSON *snapshot_interpreter(const dm_server *srv, const redisReply *r)
 {
     cJSON *o = cJSON_CreateObject();

@@ -22,6 +22,8 @@ bool dm_hctx_run(dm_hctx *h, const char *script, const char *const *argv, dm_sto
 bool dm_hctx_failed(dm_hctx *h, const struct redisReply *reply);
 /* Replies {"request": view} and frees h. */
 void dm_hctx_reply_request(dm_hctx *h, const struct redisReply *hash);
+/* The same with the view already printed (dm_view_request_text). */
+void dm_hctx_reply_request_as(dm_hctx *h, const char *view);
 
 typedef void (*dm_handler_fn)(dm_hctx *h, const dm_msg *msg);
 

@@ -31,11 +31,15 @@ static void on_created(void *ud, redisReply *reply)
     char sent[sizeof h->ref];
     snprintf(sent, sizeof sent, "%s", h->ref);
     int64_t since = h->to.received_us;
-    dm_hctx_reply_request(h, reply->element[1]);
-    if (!fresh)
+    if (!fresh) {
+        dm_hctx_reply_request(h, reply->element[1]);
         return;
+    }
+    char *view = dm_view_request_text(reply->element[1]);
+    dm_hctx_reply_request_as(h, view);
     srv->counters.requests_created++;
-    dm_push_request(srv, reply->element[1]);
+    dm_push_request_as(srv, reply->element[1], view);
+    free(view);
     dm_match_created(srv, sent, reply, since);
 }
 
@@ -93,11 +97,13 @@ static void on_cancelled(void *ud, redisReply *reply)
     snprintf(rid, sizeof rid, "%s", dm_view_field(request, "id"));
     snprintf(freed, sizeof freed, "%s", reply->element[2]->str ? reply->element[2]->str : "");
     srv->counters.requests_cancelled++;
-    dm_push_request(srv, request);
+    char *view = dm_view_request_text(request);
+    dm_push_request_as(srv, request, view);
     dm_push_withdrawn(srv, reply->element[1], 0, rid, "cancelled");
     if (freed[0])
         dm_match_interpreter(srv, freed);
-    dm_hctx_reply_request(h, request);
+    dm_hctx_reply_request_as(h, view);
+    free(view);
 }
 
 void dm_handle_cancel(dm_hctx *h, const dm_msg *msg)
@@ -131,7 +137,8 @@ static void on_assigned(void *ud, redisReply *reply)
     snprintf(rid, sizeof rid, "%s", dm_view_field(request, "id"));
     const char *freed = reply->element[2]->str ? reply->element[2]->str : "";
     const redisReply *elsewhere = reply->element[3];
-    dm_push_request(h->srv, request);
+    char *view = dm_view_request_text(request);
+    dm_push_request_as(h->srv, request, view);
     dm_push_withdrawn(h->srv, reply->element[1], 0, rid, "taken");
     if (freed[0])
         push_job_gone(h->srv, request, freed);
@@ -143,7 +150,8 @@ static void on_assigned(void *ud, redisReply *reply)
                                 "reassigned");
         dm_match_request(h->srv, other);
     }
-    dm_hctx_reply_request(h, request);
+    dm_hctx_reply_request_as(h, view);
+    free(view);
 }
 
 void dm_handle_assign(dm_hctx *h, const dm_msg *msg)
@@ -172,10 +180,12 @@ static void on_accepted(void *ud, redisReply *reply)
     char rid[DM_ID_MAX + 1];
     snprintf(rid, sizeof rid, "%s", dm_view_field(request, "id"));
     count_accept(&h->srv->counters, request);
-    dm_push_request(h->srv, request);
+    char *view = dm_view_request_text(request);
+    dm_push_request_as(h->srv, request, view);
     dm_push_withdrawn(h->srv, reply->element[1], 0, rid, "taken");
     dm_webpush_withdrawn(h->srv, h->actor.subject, h->ref, "accepted");
-    dm_hctx_reply_request(h, request);
+    dm_hctx_reply_request_as(h, view);
+    free(view);
 }
 
 void dm_handle_accept(dm_hctx *h, const dm_msg *msg)
@@ -196,8 +206,10 @@ static void on_changed(void *ud, redisReply *reply)
     dm_hctx *h = ud;
     if (dm_hctx_failed(h, reply))
         return;
-    dm_push_request(h->srv, reply->element[0]);
-    dm_hctx_reply_request(h, reply->element[0]);
+    char *view = dm_view_request_text(reply->element[0]);
+    dm_push_request_as(h->srv, reply->element[0], view);
+    dm_hctx_reply_request_as(h, view);
+    free(view);
 }
 
 void dm_handle_eta(dm_hctx *h, const dm_msg *msg)
@@ -248,7 +260,7 @@ void dm_handle_release(dm_hctx *h, const dm_msg *msg)
     dm_hctx_run(h, "release", argv, on_handed_back);
 }
 
-void dm_session_changed(dm_server *srv, const redisReply *request, const char *freed)
+static void session_changed(dm_server *srv, const redisReply *request, const char *freed, const char *view)
 {
     if (request->type != REDIS_REPLY_ARRAY || request->elements == 0)
         return;
@@ -256,9 +268,14 @@ void dm_session_changed(dm_server *srv, const redisReply *request, const char *f
         srv->counters.sessions_ended++;
     else
         srv->counters.sessions_started++;
-    dm_push_request(srv, request);
+    dm_push_request_as(srv, request, view);
     if (freed && freed[0])
         dm_match_interpreter(srv, freed);
+}
+
+void dm_session_changed(dm_server *srv, const redisReply *request, const char *freed)
+{
+    session_changed(srv, request, freed, NULL);
 }
 
 static void on_session(void *ud, redisReply *reply)
@@ -266,8 +283,10 @@ static void on_session(void *ud, redisReply *reply)
     dm_hctx *h = ud;
     if (dm_hctx_failed(h, reply))
         return;
-    dm_session_changed(h->srv, reply->element[0], reply->element[1]->str);
-    dm_hctx_reply_request(h, reply->element[0]);
+    char *view = dm_view_request_text(reply->element[0]);
+    session_changed(h->srv, reply->element[0], reply->element[1]->str, view);
+    dm_hctx_reply_request_as(h, view);
+    free(view);
 }
 
 void dm_handle_session(dm_hctx *h, const dm_msg *msg)

@@ -78,11 +78,12 @@ void dm_push_interpreter(dm_server *srv, const char *iid, char *msg)
     push_to(srv, "i:", iid, msg);
 }
 
-void dm_push_request(dm_server *srv, const redisReply *hash)
+static void push_request_body(dm_server *srv, const redisReply *hash, cJSON *view)
 {
+    if (!view)
+        return;
     const char *clinic = dm_view_field(hash, "clinic");
     const char *interp = dm_view_field(hash, "interpreter");
-    cJSON *view = dm_view_request(hash);
     cJSON *body = cJSON_CreateObject();
     cJSON_AddItemToObject(body, "request", view);
     char *msg = dm_proto_push("request", body);
@@ -92,6 +93,16 @@ void dm_push_request(dm_server *srv, const redisReply *hash)
         push_to(srv, "i:", interp, strdup(msg));
     push_to(srv, "c:", clinic, strdup(msg));
     dm_server_deliver(srv, "coord", msg);
+}
+
+void dm_push_request(dm_server *srv, const redisReply *hash)
+{
+    dm_push_request_as(srv, hash, NULL);
+}
+
+void dm_push_request_as(dm_server *srv, const redisReply *hash, const char *view)
+{
+    push_request_body(srv, hash, view ? cJSON_CreateRaw(view) : dm_view_request(hash));
 }
 
 void dm_push_offer_withdrawn(dm_server *srv, const char *oid, const char *iid, const char *rid, const char *reason)

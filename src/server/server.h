@@ -195,6 +195,9 @@ const char *dm_match_known(dm_server *srv);
 void dm_match_created(dm_server *srv, const char *sent, const struct redisReply *reply, int64_t since);
 /* Pushes a request's new state to its clinic, its interpreter and coordinators. */
 void dm_push_request(dm_server *srv, const struct redisReply *hash);
+/* The same with the request's view already printed (dm_view_request_text;
+ * NULL: built here). */
+void dm_push_request_as(dm_server *srv, const struct redisReply *hash, const char *view);
 /* Sends a push to every connection of one interpreter. Takes ownership of msg. */
 void dm_push_interpreter(dm_server *srv, const char *iid, char *msg);
 /* Tells an interpreter their offer is gone, and why. */
@@ -208,6 +211,9 @@ void dm_push_withdrawn(dm_server *srv, const struct redisReply *pairs, size_t fr
 const char *dm_view_field(const struct redisReply *hash, const char *name); /* "" when absent */
 int64_t dm_view_int(const struct redisReply *hash, const char *name);
 cJSON *dm_view_request(const struct redisReply *hash);
+/* The view as JSON text (malloc'd; NULL when out of memory), for a push and a
+ * reply that both carry it: built and printed once instead of twice. */
+char *dm_view_request_text(const struct redisReply *hash);
 /* An offer as the interpreter's phone shows it: its id and deadline, and the request's details. */
 cJSON *dm_view_offer(const char *oid, int64_t deadline, const struct redisReply *request);
 /* handlers.c: one interpreter on the coordinators' board, from {id, name, langs, status, job, offer}. */

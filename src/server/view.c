@@ -85,6 +85,14 @@ cJSON *dm_view_request(const redisReply *h)
     return o;
 }
 
+char *dm_view_request_text(const redisReply *h)
+{
+    cJSON *o = dm_view_request(h);
+    char *text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return text;
+}
+
 cJSON *dm_view_offer(const char *oid, int64_t deadline, const redisReply *request)
 {
     cJSON *o = cJSON_CreateObject();
