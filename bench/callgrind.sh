@@ -7,12 +7,12 @@
 # (1,000) who all accept at once and end at once, the saturation scenario's
 # cycle at a rate valgrind keeps up with. Both processes' counts are zeroed
 # at the window's start and dumped at its end (CG_WINDOW s, 30), and the
-# server's own count of dispatches in between divides them. Then the same
-# Redis, emptied, runs the redis-benchmark ceiling (candidates.lua, offer.lua
-# and accept.lua, CG_CALLS each, 1,000), counted the same way. Writes
-# OUT_DIR/callgrind.json and OUT_DIR/callgrind.txt (the server's costliest
-# functions). DRAGOMAND=path counts another build. Loopback only; every wait
-# is bounded.
+# server's own count of dispatches in between divides them. Then dragomand
+# stops, and the same Redis, emptied, runs the redis-benchmark ceiling
+# (candidates.lua, offer.lua and accept.lua, CG_CALLS each, 1,000), counted
+# the same way. Writes OUT_DIR/callgrind.json and OUT_DIR/callgrind.txt (the
+# server's costliest functions). DRAGOMAND=path counts another build.
+# Loopback only; every wait is bounded.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -76,6 +76,9 @@ cycles=$((d1 - d0))
 server=$(totals "$state/dragomand.cg.1")
 redis=$(totals "$state/redis.cg.1")
 
+# The server's clock would otherwise run its scripts on the ceiling's data set.
+kill -TERM "$dpid"
+timeout 120 tail --pid="$dpid" -f /dev/null || { echo "callgrind.sh: dragomand did not stop" >&2; exit 1; }
 redis-cli -p "$RPORT" FLUSHALL > /dev/null
 timeout 900 bench/loadgen ceiling --redis "redis://127.0.0.1:$RPORT" --calls "$CALLS" \
     --before "callgrind_control -z $rpid > /dev/null" --after "callgrind_control -d $rpid > /dev/null" \

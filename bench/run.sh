@@ -126,7 +126,7 @@ lg ceiling --redis "redis://127.0.0.1:$CPORT" --calls 10000 --json "$out/redis-c
 bench/server.sh stop "$state"
 
 step "callgrind: instructions per cycle, dragomand and Redis, and the redis-benchmark ceiling's"
-timeout 900 bench/callgrind.sh "$out"
+timeout 900 bench/callgrind.sh "$out" || echo "callgrind.sh failed: the table has no callgrind rows"
 
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/machine.txt"
 step "summary"
