@@ -85,6 +85,11 @@ timeout 900 bench/loadgen ceiling --redis "redis://127.0.0.1:$RPORT" --calls "$C
     > "$state/ceiling.txt"
 ceiling=$(totals "$state/redis.cg.2")
 
+awk -v c="$cycles" -v s="$server" -v r="$redis" -v k="$ceiling" -v n="$CALLS" -v rate="$RATE" -v i="$N" 'BEGIN {
+    printf "{\"interpreters\":%d,\"rate\":%d,\"cycles\":%d,\"server_ir_per_cycle\":%.0f,", i, rate, c, s / c
+    printf "\"redis_ir_per_cycle\":%.0f,\"ceiling_calls\":%d,\"redis_ceiling_ir_per_cycle\":%.0f}\n", r / c, n, k / n }' \
+    > "$out/callgrind.json"
+callgrind_annotate --inclusive=no --threshold=100 --auto=no "$state/dragomand.cg.1" > "$state/annotate.txt"
 {
     echo "callgrind: $N interpreters, $RATE requests/s, every offer accepted at once; $cycles dispatches in ${WINDOW} s"
     awk -v c="$cycles" -v s="$server" -v r="$redis" -v k="$ceiling" -v n="$CALLS" 'BEGIN {
@@ -92,11 +97,7 @@ ceiling=$(totals "$state/redis.cg.2")
         printf "  Redis ceiling (candidates + offer + accept, %d of each): %.0f instructions per cycle\n", n, k / n
         printf "  Redis per cycle / ceiling: %.2f\n", (r / c) / (k / n) }'
     echo "dragomand's costliest functions in the window (instructions in each function's own code):"
-    # The entry points (main, the threads' starts) are listed with all they call.
-    callgrind_annotate --inclusive=no --threshold=100 --auto=no "$state/dragomand.cg.1" 2>/dev/null |
-        sed -n '/file:function/,$p' | grep -E '^ *[0-9,]+ \( ?([0-9]|[1-4][0-9])\.' | head -n 20
+    # The entry points (main, the threads' starts) are listed with all they
+    # call; awk, not head, keeps the first 20, so no writer meets a closed pipe.
+    sed -n '/file:function/,$p' "$state/annotate.txt" | awk '/^ *[0-9,]+ \( ?([0-9]|[1-4][0-9])\./ && n++ < 20'
 } | tee "$out/callgrind.txt"
-awk -v c="$cycles" -v s="$server" -v r="$redis" -v k="$ceiling" -v n="$CALLS" -v rate="$RATE" -v i="$N" 'BEGIN {
-    printf "{\"interpreters\":%d,\"rate\":%d,\"cycles\":%d,\"server_ir_per_cycle\":%.0f,", i, rate, c, s / c
-    printf "\"redis_ir_per_cycle\":%.0f,\"ceiling_calls\":%d,\"redis_ceiling_ir_per_cycle\":%.0f}\n", r / c, n, k / n }' \
-    > "$out/callgrind.json"
