@@ -27,13 +27,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-    for _ in $(seq 200); do
-        p=$((10000 + RANDOM % 9000))
-        (: < "/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-    done
-    echo "callgrind.sh: no free port" >&2; exit 1
-}
+. bench/ports.sh
 wait_port() { # port
     for _ in $(seq 600); do (: < "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.1; done
     echo "callgrind.sh: nothing on port $1" >&2; exit 1

@@ -21,14 +21,7 @@ state=$(mktemp -d /tmp/dragoman-bench.XXXXXX)
 mkdir -p "$out"
 trap 'bench/server.sh stop "$state" >/dev/null 2>&1 || true; rm -rf "$state"' EXIT
 
-# A port below the ephemeral range (the clients' 20,000 sockets use that).
-free_port() {
-    for _ in $(seq 200); do
-        p=$((10000 + RANDOM % 9000))
-        (: < "/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-    done
-    echo "run.sh: no free port" >&2; exit 1
-}
+. bench/ports.sh
 
 step() { echo; echo "== $*"; }
 lg() { timeout 600 bench/loadgen "$@"; }

@@ -1,0 +1,10 @@
+# Sourced by bench/run.sh and bench/callgrind.sh.
+# A free port on 127.0.0.1 below the ephemeral range (the load generator's
+# 20,000 client sockets use that range).
+free_port() {
+    for _ in $(seq 200); do
+        p=$((10000 + RANDOM % 9000))
+        (: < "/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+    done
+    echo "$(basename "$0"): no free port" >&2; exit 1
+}
