@@ -19,7 +19,10 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out="$root/bench/results/$stamp"
 state=$(mktemp -d /tmp/dragoman-bench.XXXXXX)
 mkdir -p "$out"
-trap 'bench/server.sh stop "$state" >/dev/null 2>&1 || true; rm -rf "$state"' EXIT
+# The Node ceiling and the redis-benchmark Redis keep their pid files apart,
+# so that each can be stopped alone.
+nstate=$state/node cstate=$state/ceiling
+trap 'for d in "$state" "$nstate" "$cstate"; do bench/server.sh stop "$d" >/dev/null 2>&1 || true; done; rm -rf "$state"' EXIT
 
 . bench/ports.sh
 
@@ -64,16 +67,36 @@ answering=(--accept 0.9 --decline 0.1)
 repeat_label() { # base, run number
     if [ "$2" -eq 1 ]; then echo "$1"; else echo "$1-$2"; fi
 }
+# Each ceiling runs next to the scenario it is the ceiling of, the Node runs
+# alternating with dragomand's: this machine's speed can drift within one
+# run (at 21:46 on 2026-11-24 a ceiling measured at the end made the
+# saturation ratio 0.44 instead of about 0.3), and then both sides of a
+# ratio drift alike. The Node server waits, idle, for its turns.
+[ -d bench/node_modules/ws ] || (cd bench && npm install --no-audit --no-fund --silent)
+NPORT=$(free_port); bench/server.sh node "$nstate" "$NPORT"
+node_common=(--port "$NPORT" --clinics "$CLINICS" --server-pid-file "$nstate/node.pid")
 for i in $(seq "$REPEATS"); do
     step "dragomand: $N interpreters, 1000 requests/s (run $i of $REPEATS)"
     fresh "$N"
     label=$(repeat_label rate1000 "$i")
     lg run "${common[@]}" --interpreters "$N" --rate 1000 "${answering[@]}" --duration "$SECS" --label "$label" \
         --json "$out/$label.json"
+    step "ceiling: the same against a minimal ws push server (Node) (run $i of $REPEATS)"
+    label=$(repeat_label node-rate1000 "$i")
+    lg run "${node_common[@]}" --interpreters "$N" --rate 1000 "${answering[@]}" --duration "$SECS" \
+        --label "$label" --json "$out/$label.json"
 done
 step "dragomand: saturation (200 cycles in flight, instant answers)"
 fresh "$N"
 lg run "${common[@]}" --interpreters "$N" "${sat[@]}" --label saturation --json "$out/saturation.json"
+step "ceiling: redis-benchmark on candidates.lua, offer.lua, accept.lua"
+bench/server.sh halt "$state" # its clock would share the machine with the ceiling
+CPORT=$(free_port); bench/server.sh redis "$cstate" "$CPORT"
+lg ceiling --redis "redis://127.0.0.1:$CPORT" --calls 10000 --json "$out/redis-ceiling.json"
+bench/server.sh stop "$cstate"
+step "ceiling: saturation against the Node server"
+lg run "${node_common[@]}" --interpreters "$N" "${sat[@]}" --label node-saturation --json "$out/node-saturation.json"
+bench/server.sh stop "$nstate"
 step "dragomand: $IDLE idle connections (RSS from a fresh start), open requests"
 fresh $((IDLE - CLINICS))
 lg run "${common[@]}" --interpreters $((IDLE - CLINICS)) --hold 10 --open-requests 2000 --label idle \
@@ -98,25 +121,10 @@ lg run "${common[@]}" --interpreters 1000 "${sat[@]}" --label diag-1k-scan16-sat
     --json "$out/diag-1k-scan16-saturation.json"
 bench/server.sh stop "$state"
 
-step "ceiling: the same scenarios against a minimal ws push server (Node)"
-[ -d bench/node_modules/ws ] || (cd bench && npm install --no-audit --no-fund --silent)
-NPORT=$(free_port); bench/server.sh node "$state" "$NPORT"
-node_common=(--port "$NPORT" --clinics "$CLINICS" --server-pid-file "$state/node.pid")
-for i in $(seq "$REPEATS"); do
-    label=$(repeat_label node-rate1000 "$i")
-    lg run "${node_common[@]}" --interpreters "$N" --rate 1000 "${answering[@]}" --duration "$SECS" \
-        --label "$label" --json "$out/$label.json"
-done
-lg run "${node_common[@]}" --interpreters "$N" "${sat[@]}" --label node-saturation --json "$out/node-saturation.json"
-bench/server.sh stop "$state"
-bench/server.sh node "$state" "$NPORT" # a fresh process: its RSS before connections is the baseline
+step "ceiling: $IDLE idle connections to the Node server"
+bench/server.sh node "$nstate" "$NPORT" # a fresh process: its RSS before connections is the baseline
 lg run "${node_common[@]}" --interpreters $((IDLE - CLINICS)) --hold 10 --label node-idle --json "$out/node-idle.json"
-bench/server.sh stop "$state"
-
-step "ceiling: redis-benchmark on candidates.lua, offer.lua, accept.lua"
-CPORT=$(free_port); bench/server.sh redis "$state" "$CPORT"
-lg ceiling --redis "redis://127.0.0.1:$CPORT" --calls 10000 --json "$out/redis-ceiling.json"
-bench/server.sh stop "$state"
+bench/server.sh stop "$nstate"
 
 step "callgrind: instructions per cycle, dragomand and Redis, and the redis-benchmark ceiling's"
 timeout 900 bench/callgrind.sh "$out" || echo "callgrind.sh failed: the table has no callgrind rows"
