@@ -28,10 +28,6 @@ cleanup() {
 trap cleanup EXIT
 
 . bench/ports.sh
-wait_port() { # port
-    for _ in $(seq 600); do (: < "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.1; done
-    echo "callgrind.sh: nothing on port $1" >&2; exit 1
-}
 cg() { # name, command...
     local name=$1; shift
     valgrind --tool=callgrind --callgrind-out-file="$state/$name.cg" "$@" > "$state/$name.log" 2>&1 &
@@ -48,14 +44,14 @@ dispatches() { curl -sf "http://127.0.0.1:$PORT/metrics" | awk '/^dragoman_dispa
 RPORT=$(free_port)
 cg redis redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$state"
 rpid=${pids[-1]}
-wait_port "$RPORT"
+wait_port "$RPORT" 60
 timeout 300 bench/loadgen seed --redis "redis://127.0.0.1:$RPORT" --interpreters "$N" --clinics 4 > "$state/seed.txt"
 PORT=$(free_port)
 mkdir -p "$state/var"
 cg dragomand "${DRAGOMAND:-bin/dragomand}" --listen "127.0.0.1:$PORT" --redis "redis://127.0.0.1:$RPORT" --data-dir "$state/var" \
     --log-level warn
 dpid=${pids[-1]}
-wait_port "$PORT"
+wait_port "$PORT" 60
 
 timeout $((WINDOW + 200)) bench/loadgen run --port "$PORT" --interpreters "$N" --clinics 4 --rate "$RATE" \
     --accept 1 --decline 0 --delay 0-0 --session-ms 0 --duration $((WINDOW + 25)) --warmup 3 \

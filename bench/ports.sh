@@ -1,4 +1,4 @@
-# Sourced by bench/run.sh and bench/callgrind.sh.
+# Sourced by bench/run.sh, bench/server.sh and bench/callgrind.sh.
 # A free port on 127.0.0.1 below the ephemeral range (the load generator's
 # 20,000 client sockets use that range).
 free_port() {
@@ -7,4 +7,13 @@ free_port() {
         (: < "/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
     done
     echo "$(basename "$0"): no free port" >&2; exit 1
+}
+
+# Waits (at most SECONDS) until something listens on 127.0.0.1:PORT.
+wait_port() { # port, seconds
+    i=0
+    while ! (: < "/dev/tcp/127.0.0.1/$1") 2>/dev/null; do
+        i=$((i + 1)); [ "$i" -gt $(($2 * 20)) ] && { echo "$(basename "$0"): nothing on port $1" >&2; exit 1; }
+        sleep 0.05
+    done
 }

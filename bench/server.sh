@@ -14,13 +14,7 @@ cmd=$1 dir=$2
 root=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$dir"
 
-wait_port() { # port, seconds
-    i=0
-    while ! (: < "/dev/tcp/127.0.0.1/$1") 2>/dev/null; do
-        i=$((i + 1)); [ "$i" -gt $(($2 * 20)) ] && { echo "server.sh: nothing on port $1" >&2; exit 1; }
-        sleep 0.05
-    done
-}
+. "$root/bench/ports.sh"
 
 # A process that has exited but is not yet reaped (a zombie: its parent was
 # this script's subshell, so init reaps it, here up to 1.5 s later) holds

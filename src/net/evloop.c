@@ -76,8 +76,7 @@ void dm_net_timer_set(dm_net_timer *t, double after_s)
 /* lws thread. */
 void dm_net_timer_stop(dm_net_timer *t)
 {
-    if (t)
-        ev_timer_stop(t->loop, &t->w);
+    ev_timer_stop(t->loop, &t->w);
 }
 
 /* libevent thread, with the lws thread gone. */

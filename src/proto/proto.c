@@ -4,6 +4,7 @@
 #include "dragoman/proto.h"
 
 #include <cjson/cJSON.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -508,15 +509,9 @@ char *dm_proto_error_body(const dm_proto_error *err)
 
 cJSON *dm_proto_int(int64_t v)
 {
-    char buf[24], *p = buf + sizeof buf;
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    *--p = '\0';
-    do
-        *--p = (char)('0' + u % 10);
-    while (u /= 10);
-    if (v < 0)
-        *--p = '-';
-    return cJSON_CreateRaw(p);
+    char buf[24];
+    snprintf(buf, sizeof buf, "%" PRId64, v);
+    return cJSON_CreateRaw(buf);
 }
 
 bool dm_proto_add_int(cJSON *o, const char *name, int64_t v)

@@ -48,10 +48,9 @@ bool dm_hctx_failed(dm_hctx *h, const redisReply *reply)
 
 void dm_hctx_reply_request(dm_hctx *h, const redisReply *hash)
 {
-    cJSON *data = cJSON_CreateObject();
-    cJSON_AddItemToObject(data, "request", dm_view_request(hash));
-    dm_server_result(h->srv, &h->to, data);
-    free(h);
+    char *view = dm_view_request_text(hash);
+    dm_hctx_reply_request_as(h, view);
+    free(view);
 }
 
 void dm_hctx_reply_request_as(dm_hctx *h, const char *view)
