@@ -64,8 +64,12 @@ bool dm_store_run(dm_store *s, const char *script, int argc, const char **argv, 
 bool dm_store_runv(dm_store *s, const char *script, const char *const *argv, dm_store_cb cb, void *ud);
 /* Scripts sent and not yet answered: how far Redis is behind. */
 size_t dm_store_inflight(const dm_store *s);
-/* Publishes on the event channel; false when Redis is unreachable. */
-bool dm_store_publish(dm_store *s, const char *data, size_t len);
+/* Publishes an event on the channel: its n fields (C strings) joined by tabs.
+ * Events of one turn of the loop go out together at its end, and each
+ * reaches on_message by itself. False when Redis is unreachable or a field
+ * holds a line break (which separates events in a batch). */
+#define DM_STORE_MAX_FIELDS 8
+bool dm_store_publish(dm_store *s, const char *const *fields, int n);
 /* Splits a script error "code: message" into its parts; false when reply is no error. */
 bool dm_store_error(const struct redisReply *reply, char *code, size_t codelen, const char **message);
 /* Round trips measured so far, for /metrics: counts per bucket of upper bounds

@@ -69,13 +69,8 @@ static void deliver_local(dm_server *srv, const char *target, const char *msg, s
  * message"; a server ignores its own, which it handled already. */
 static void publish(dm_server *srv, const char *target, const char *msg)
 {
-    size_t n = strlen(srv->instance) + strlen(target) + strlen(msg) + 3;
-    char *wire = malloc(n);
-    if (wire) {
-        snprintf(wire, n, "%s\t%s\t%s", srv->instance, target, msg);
-        dm_store_publish(srv->store, wire, n - 1);
-    }
-    free(wire);
+    const char *fields[] = {srv->instance, target, msg};
+    dm_store_publish(srv->store, fields, 3);
 }
 
 void dm_server_deliver(dm_server *srv, const char *target, char *msg)

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { before, beforeEach, describe, it } from 'node:test';
 
 import { T, WAIT_MS, create, offerFor, useEnv, waitFor } from './lib/harness.mjs';
+import { Resp } from './lib/resp.mjs';
 import { token } from './lib/fixtures.mjs';
 import { assertInvariants, readState } from './lib/invariants.mjs';
 
@@ -39,6 +40,24 @@ describe('two servers on one Redis', () => {
     await coordB.next('request', (m) => m.request.id === req.id && m.request.state === 'assigned');
     // Delivered once: the server that made the push ignores its own echo from Redis.
     await north.expectNo('request', 500, (m) => m.request.id === req.id && m.request.state === 'assigned', 'duplicate push');
+  });
+
+  it('the pushes of one match reach the other server as one message, and each is delivered', T(), async () => {
+    const north = await env.clinic('c-north', { server: A });
+    const onB = await Promise.all(ON_B.map((id) => env.interpreter(id, { server: B })));
+    const messages = [];
+    const sub = await Resp.connect(env.redisProc.port);
+    try {
+      await sub.subscribe('dm:events', (m) => messages.push(m.split('\n').map((line) => line.split('\t'))));
+      const req = await create(north);
+      await Promise.all(onB.map((c) => offerFor(c, req.id)));
+    } finally {
+      sub.close();
+    }
+    const offers = messages.filter((events) => events.some(([, , msg]) => msg.startsWith('{"type":"offer",')));
+    assert.equal(offers.length, 1, 'the three offers went out in one message');
+    const targets = offers[0].map(([, target]) => target).filter((t) => t.startsWith('i:'));
+    assert.deepEqual(targets.sort(), ON_B.map((id) => `i:${id}`));
   });
 
   it('many concurrent accepts across both servers: one interpreter per request, one job per interpreter', T(90), async () => {

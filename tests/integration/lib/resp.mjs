@@ -81,7 +81,10 @@ export class Resp {
       if (!r) return;
       this.buf = this.buf.subarray(r[1]);
       const w = this.waiting.shift();
-      if (!w) continue;
+      if (!w) {
+        this.onPush?.(r[0]);
+        continue;
+      }
       if (r[0] instanceof RedisError) w.reject(r[0]);
       else w.resolve(r[0]);
     }
@@ -94,6 +97,15 @@ export class Resp {
       this.waiting.push({ resolve, reject });
       this.socket.write(encode(args));
     });
+  }
+
+  // Subscribes to channel: from then on this connection takes no commands,
+  // and onMessage gets each message published there.
+  subscribe(channel, onMessage) {
+    this.onPush = (m) => {
+      if (Array.isArray(m) && m[0] === 'message') onMessage(m[2]);
+    };
+    return this.cmd('SUBSCRIBE', channel);
   }
 
   // HGETALL as a plain object ({} when the key is missing).
