@@ -110,7 +110,6 @@ static void condition(const cJSON *cond, char *buf, size_t size)
 }
 
 typedef struct {
-    const dm_schema *schema;
     dm_proto_error *err; /* NULL while trying an "if": only the verdict counts */
     dm_path path;
     const char *when;    /* condition of the "then" being checked: "required when ..." */
@@ -118,14 +117,14 @@ typedef struct {
 } checker;
 
 typedef struct {
-    const char *min, *max, *one, *many;
+    const char *one, *many;
 } measure;
 
-static const measure characters = {"minLength", "maxLength", "character", "characters"};
-static const measure items = {"minItems", "maxItems", "item", "items"};
-static const measure entries = {"minProperties", "maxProperties", "entry", "entries"};
+static const measure characters = {"character", "characters"};
+static const measure items = {"item", "items"};
+static const measure entries = {"entry", "entries"};
 
-static bool check(checker *c, const cJSON *s, const cJSON *v);
+static bool check(checker *c, const dm_snode *s, const cJSON *v);
 
 static bool fail(checker *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static bool fail(checker *c, const char *fmt, ...)
@@ -142,12 +141,12 @@ static bool fail(checker *c, const char *fmt, ...)
     return false;
 }
 
-static bool fail_expected(checker *c, const cJSON *s)
+static bool fail_expected(checker *c, const dm_snode *s)
 {
     char text[160];
     if (!c->err)
         return false;
-    expectation(s, text, sizeof text);
+    expectation(s->doc, text, sizeof text);
     return fail(c, "%s", text);
 }
 
@@ -164,9 +163,8 @@ static bool contains(const cJSON *list, const cJSON *v, const cJSON *stop)
     return false;
 }
 
-static bool check_count(checker *c, const cJSON *s, const measure *m, long n)
+static bool check_count(checker *c, const cJSON *lo, const cJSON *hi, const measure *m, long n)
 {
-    const cJSON *lo = kw(s, m->min), *hi = kw(s, m->max);
     if (hi && n > hi->valueint)
         return fail(c, "at most %d %s", hi->valueint, hi->valueint == 1 ? m->one : m->many);
     if (lo && n < lo->valueint && lo->valueint == 1)
@@ -176,65 +174,61 @@ static bool check_count(checker *c, const cJSON *s, const measure *m, long n)
     return true;
 }
 
-static bool check_type(checker *c, const cJSON *s, const cJSON *v)
+static bool check_type(checker *c, const dm_snode *s, const cJSON *v)
 {
-    const cJSON *type = kw(s, "type");
-    if (!type)
+    if (!s->type)
         return true;
-    if (cJSON_IsString(type))
-        return dm_json_type_find(type->valuestring)->test(v) || fail_expected(c, s);
-    for (const cJSON *t = type->child; t; t = t->next)
+    if (s->one_type)
+        return s->one_type->test(v) || fail_expected(c, s);
+    for (const cJSON *t = s->type->child; t; t = t->next)
         if (dm_json_type_find(t->valuestring)->test(v))
             return true;
     return fail_expected(c, s);
 }
 
-static bool check_words(checker *c, const cJSON *s, const cJSON *v)
+static bool check_words(checker *c, const dm_snode *s, const cJSON *v)
 {
-    const cJSON *words = kw(s, "enum"), *only = kw(s, "const");
-    if (words && !contains(words, v, NULL))
+    if (s->enum_values && !contains(s->enum_values, v, NULL))
         return fail_expected(c, s);
-    if (only && !cJSON_Compare(only, v, 1))
+    if (s->const_value && !cJSON_Compare(s->const_value, v, 1))
         return fail_expected(c, s);
     return true;
 }
 
-static bool check_string(checker *c, const cJSON *s, const cJSON *v)
+static bool check_string(checker *c, const dm_snode *s, const cJSON *v)
 {
     long n = dm_utf8_length(v->valuestring, strlen(v->valuestring));
     if (n < 0)
         return fail(c, "must be valid UTF-8 text");
-    if (!check_count(c, s, &characters, n))
+    if (!check_count(c, s->min_length, s->max_length, &characters, n))
         return false;
-    const cJSON *p = kw(s, "pattern");
-    if (p && !dm_schema_match(c->schema, p, v->valuestring))
+    if (s->has_pattern && regexec(&s->pattern, v->valuestring, 0, NULL, 0) != 0)
         return fail_expected(c, s);
     return true;
 }
 
-static bool check_number(checker *c, const cJSON *s, const cJSON *v)
+static bool check_number(checker *c, const dm_snode *s, const cJSON *v)
 {
-    const cJSON *lo = kw(s, "minimum"), *hi = kw(s, "maximum");
-    if ((lo && v->valuedouble < lo->valuedouble) || (hi && v->valuedouble > hi->valuedouble))
+    if ((s->minimum && v->valuedouble < s->minimum->valuedouble) ||
+        (s->maximum && v->valuedouble > s->maximum->valuedouble))
         return fail_expected(c, s);
     return true;
 }
 
-static bool check_array(checker *c, const cJSON *s, const cJSON *v)
+static bool check_array(checker *c, const dm_snode *s, const cJSON *v)
 {
     /* Counting first bounds the quadratic uniqueness check below. */
-    if (!check_count(c, s, &items, cJSON_GetArraySize(v)))
+    if (!check_count(c, s->min_items, s->max_items, &items, cJSON_GetArraySize(v)))
         return false;
-    const cJSON *each = kw(s, "items");
     int i = 0;
-    for (const cJSON *x = v->child; each && x; x = x->next, i++) {
+    for (const cJSON *x = v->child; s->items && x; x = x->next, i++) {
         size_t saved = dm_path_index(&c->path, i);
-        bool ok = check(c, each, x);
+        bool ok = check(c, s->items, x);
         dm_path_pop(&c->path, saved);
         if (!ok)
             return false;
     }
-    if (!cJSON_IsTrue(kw(s, "uniqueItems")))
+    if (!s->unique_items)
         return true;
     for (const cJSON *x = v->child; x; x = x->next)
         if (contains(v, x, x))
@@ -242,7 +236,7 @@ static bool check_array(checker *c, const cJSON *s, const cJSON *v)
     return true;
 }
 
-static bool check_key(checker *c, const cJSON *names, const char *key)
+static bool check_key(checker *c, const dm_snode *names, const char *key)
 {
     /* A stack value: nothing to allocate or free for a name that is only read. */
     cJSON name;
@@ -264,23 +258,29 @@ static bool repeats_earlier(const cJSON *obj, const cJSON *m)
     return false;
 }
 
-static bool check_member_here(checker *c, const cJSON *s, const cJSON *obj, const cJSON *m)
+static const dm_snode *property(const dm_snode *s, const char *name)
+{
+    for (size_t i = 0; i < s->nprops; i++)
+        if (strcmp(s->props[i].name, name) == 0)
+            return s->props[i].node;
+    return NULL;
+}
+
+static bool check_member_here(checker *c, const dm_snode *s, const cJSON *obj, const cJSON *m)
 {
     if (repeats_earlier(obj, m))
         return fail(c, "given twice");
-    const cJSON *names = kw(s, "propertyNames");
-    if (names && !check_key(c, names, m->string))
+    if (s->property_names && !check_key(c, s->property_names, m->string))
         return false;
-    const cJSON *sub = kw(kw(s, "properties"), m->string);
+    const dm_snode *sub = property(s, m->string);
     if (sub)
         return check(c, sub, m);
-    const cJSON *extra = kw(s, "additionalProperties");
-    if (cJSON_IsFalse(extra))
+    if (s->closed)
         return fail(c, "unknown field");
-    return !cJSON_IsObject(extra) || check(c, extra, m);
+    return !s->additional || check(c, s->additional, m);
 }
 
-static bool check_member(checker *c, const cJSON *s, const cJSON *obj, const cJSON *m)
+static bool check_member(checker *c, const dm_snode *s, const cJSON *obj, const cJSON *m)
 {
     size_t saved = dm_path_key(&c->path, m->string);
     bool ok = check_member_here(c, s, obj, m);
@@ -299,19 +299,17 @@ static bool fail_at(checker *c, const char *name, const char *why, const char *o
     return false;
 }
 
-static bool check_required(checker *c, const cJSON *s, const cJSON *v)
+static bool check_required(checker *c, const dm_snode *s, const cJSON *v)
 {
-    const cJSON *names = kw(s, "required");
-    for (const cJSON *n = names ? names->child : NULL; n; n = n->next)
+    for (const cJSON *n = s->required ? s->required->child : NULL; n; n = n->next)
         if (!present(v, n->valuestring))
             return fail_at(c, n->valuestring, c->when ? "required when" : "required", c->when);
     return true;
 }
 
-static bool check_dependent(checker *c, const cJSON *s, const cJSON *v)
+static bool check_dependent(checker *c, const dm_snode *s, const cJSON *v)
 {
-    const cJSON *deps = kw(s, "dependentRequired");
-    for (const cJSON *d = deps ? deps->child : NULL; d; d = d->next) {
+    for (const cJSON *d = s->dependent ? s->dependent->child : NULL; d; d = d->next) {
         if (!present(v, d->string))
             continue;
         for (const cJSON *n = d->child; n; n = n->next)
@@ -321,10 +319,10 @@ static bool check_dependent(checker *c, const cJSON *s, const cJSON *v)
     return true;
 }
 
-static bool check_object(checker *c, const cJSON *s, const cJSON *v)
+static bool check_object(checker *c, const dm_snode *s, const cJSON *v)
 {
     /* Counting first bounds the quadratic check for repeated names. */
-    if (!check_count(c, s, &entries, cJSON_GetArraySize(v)))
+    if (!check_count(c, s->min_props, s->max_props, &entries, cJSON_GetArraySize(v)))
         return false;
     for (const cJSON *m = v->child; m; m = m->next)
         if (!check_member(c, s, v, m))
@@ -332,34 +330,32 @@ static bool check_object(checker *c, const cJSON *s, const cJSON *v)
     return check_required(c, s, v) && check_dependent(c, s, v);
 }
 
-static bool check_all_of(checker *c, const cJSON *s, const cJSON *v)
+static bool check_all_of(checker *c, const dm_snode *s, const cJSON *v)
 {
-    const cJSON *all = kw(s, "allOf");
-    for (const cJSON *sub = all ? all->child : NULL; sub; sub = sub->next)
-        if (!check(c, sub, v))
+    for (size_t i = 0; i < s->nall_of; i++)
+        if (!check(c, s->all_of[i], v))
             return false;
     return true;
 }
 
-static bool check_if_then(checker *c, const cJSON *s, const cJSON *v)
+static bool check_if_then(checker *c, const dm_snode *s, const cJSON *v)
 {
-    const cJSON *cond = kw(s, "if"), *then = kw(s, "then");
-    if (!cond || !then)
+    if (!s->if_node || !s->then_node)
         return true;
     checker trial = *c;
     trial.err = NULL;
-    if (!check(&trial, cond, v))
+    if (!check(&trial, s->if_node, v))
         return true;
     char when[120];
-    condition(cond, when, sizeof when);
+    condition(s->if_node->doc, when, sizeof when);
     const char *outer = c->when;
     c->when = when;
-    bool ok = check(c, then, v);
+    bool ok = check(c, s->then_node, v);
     c->when = outer;
     return ok;
 }
 
-static bool check(checker *c, const cJSON *s, const cJSON *v)
+static bool check(checker *c, const dm_snode *s, const cJSON *v)
 {
     if (!check_type(c, s, v) || !check_words(c, s, v))
         return false;
@@ -376,6 +372,6 @@ static bool check(checker *c, const cJSON *s, const cJSON *v)
 
 bool dm_schema_validate(const dm_schema *s, const cJSON *value, dm_proto_error *err)
 {
-    checker c = {.schema = s, .err = err};
-    return check(&c, dm_schema_document(s), value);
+    checker c = {.err = err};
+    return check(&c, dm_schema_root(s), value);
 }

@@ -17,20 +17,22 @@
  * part (no \d, \s or [:classes:], no backslash inside brackets). */
 #ifndef DRAGOMAN_PROTO_SCHEMA_H
 #define DRAGOMAN_PROTO_SCHEMA_H
+#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "dragoman/proto.h"
 
 typedef struct dm_schema dm_schema;
+typedef struct dm_snode dm_snode; /* below */
 
-/* Parses and checks a schema document and compiles its patterns. Returns NULL
- * and fills err (code internal, field the keyword's path) when it is not valid
- * or uses what the validator does not support. name is used in messages. */
+/* Parses and checks a schema document and compiles it. Returns NULL and fills
+ * err (code internal, field the keyword's path) when it is not valid or uses
+ * what the validator does not support. name is used in messages. */
 dm_schema *dm_schema_compile(const char *name, const char *text, dm_proto_error *err);
 void dm_schema_free(dm_schema *s);
-/* The parsed document (e.g. to read its examples); owned by the schema. */
-const cJSON *dm_schema_document(const dm_schema *s);
+/* The compiled document's root; owned by the schema. */
+const dm_snode *dm_schema_root(const dm_schema *s);
 /* True when value conforms; otherwise false and err (which may be NULL) says
  * where and why, with code bad_message. Any thread. */
 bool dm_schema_validate(const dm_schema *s, const cJSON *value, dm_proto_error *err);
@@ -39,9 +41,6 @@ bool dm_schema_validate(const dm_schema *s, const cJSON *value, dm_proto_error *
  * filled (code internal) when there is none or it does not compile. Compiles
  * every embedded schema on first use (thread-safe). */
 const dm_schema *dm_schema_get(const char *name, dm_proto_error *err);
-
-/* True when text matches the pattern p, a "pattern" string of s's document. */
-bool dm_schema_match(const dm_schema *s, const cJSON *p, const char *text);
 
 /* The JSON Schema types: each name, its test, and how errors say it. */
 typedef struct {
@@ -53,6 +52,35 @@ typedef struct {
 /* NULL for a name that is not a JSON Schema type. Integers are numbers without
  * a fractional part within +-(2^53 - 1), where doubles hold every integer. */
 const dm_json_type *dm_json_type_find(const char *name);
+
+/* A schema object as the validator reads it: its keywords' values found once,
+ * when compiling, so that validating a message looks no keyword up by name
+ * (walking the document's cJSON tree for each keyword of each value was an
+ * eighth of the server's instructions, bench/README.md session 12). A
+ * keyword absent from the object is NULL (or false). */
+typedef struct {
+    const char *name;
+    dm_snode *node;
+} dm_sprop;
+
+struct dm_snode {
+    const cJSON *doc;             /* the schema object: errors are worded from it */
+    const cJSON *type;            /* a name or an array of names */
+    const dm_json_type *one_type; /* when type is a name */
+    const cJSON *enum_values, *const_value;
+    const cJSON *min_length, *max_length, *min_items, *max_items, *min_props, *max_props;
+    const cJSON *minimum, *maximum;
+    const cJSON *required, *dependent;
+    bool has_pattern;
+    regex_t pattern;
+    bool unique_items;
+    bool closed; /* additionalProperties: false */
+    dm_snode *items, *property_names, *additional, *if_node, *then_node;
+    dm_sprop *props; /* properties, in the document's order */
+    size_t nprops;
+    dm_snode **all_of;
+    size_t nall_of;
+};
 
 /* Number of code points in the n bytes at s, or -1 when they are not valid
  * UTF-8 (overlong forms, surrogates and values above U+10FFFF are invalid). */

@@ -1,5 +1,6 @@
 /* Compiling a schema: checks that the document uses only what the validator
- * applies, and compiles its patterns once, for the life of the schema. */
+ * applies, and turns each schema object into a dm_snode (its keywords found,
+ * its pattern compiled) once, for the life of the schema. */
 #include "schema.h"
 
 #include <cjson/cJSON.h>
@@ -12,15 +13,9 @@
  * number cannot be trusted to be the integer the client wrote. */
 #define MAX_SAFE_INTEGER 9007199254740991.0
 
-typedef struct {
-    const char *source; /* the pattern's string inside the document: its identity */
-    regex_t re;
-} pattern;
-
 struct dm_schema {
     cJSON *doc;
-    pattern *patterns;
-    size_t npatterns;
+    dm_snode *root;
 };
 
 static int is_integer(const cJSON *v)
@@ -94,7 +89,6 @@ static const struct {
 };
 
 typedef struct {
-    dm_schema *schema;
     const char *name;
     dm_proto_error *err;
     dm_path path;
@@ -164,53 +158,100 @@ static bool is_dependent(const cJSON *v)
     return true;
 }
 
-static bool compile_node(compiler *k, const cJSON *node);
-
-static bool compile_child(compiler *k, const cJSON *node, const char *key, int index)
+static void snode_free(dm_snode *n)
 {
-    size_t saved = key ? dm_path_key(&k->path, key) : dm_path_index(&k->path, index);
-    bool ok = compile_node(k, node);
-    dm_path_pop(&k->path, saved);
-    return ok;
+    if (!n)
+        return;
+    snode_free(n->items);
+    snode_free(n->property_names);
+    snode_free(n->additional);
+    snode_free(n->if_node);
+    snode_free(n->then_node);
+    for (size_t i = 0; i < n->nprops; i++)
+        snode_free(n->props[i].node);
+    free(n->props);
+    for (size_t i = 0; i < n->nall_of; i++)
+        snode_free(n->all_of[i]);
+    free(n->all_of);
+    if (n->has_pattern)
+        regfree(&n->pattern);
+    free(n);
 }
 
-static bool compile_map(compiler *k, const cJSON *map)
+static dm_snode *compile_node(compiler *k, const cJSON *doc);
+
+static dm_snode *compile_child(compiler *k, const cJSON *doc, const char *key, int index)
+{
+    size_t saved = key ? dm_path_key(&k->path, key) : dm_path_index(&k->path, index);
+    dm_snode *n = compile_node(k, doc);
+    dm_path_pop(&k->path, saved);
+    return n;
+}
+
+static bool compile_map(compiler *k, dm_snode *n, const cJSON *map)
 {
     if (!cJSON_IsObject(map))
         return bad(k, "must map names to schemas");
-    for (const cJSON *s = map->child; s; s = s->next)
-        if (!compile_child(k, s, s->string, 0))
+    n->props = calloc((size_t)cJSON_GetArraySize(map) + 1, sizeof *n->props);
+    if (!n->props)
+        return bad(k, "out of memory");
+    for (const cJSON *s = map->child; s; s = s->next) {
+        dm_sprop *p = &n->props[n->nprops];
+        p->name = s->string;
+        if (!(p->node = compile_child(k, s, s->string, 0)))
             return false;
+        n->nprops++;
+    }
     return true;
 }
 
-static bool compile_list(compiler *k, const cJSON *list)
+static bool compile_list(compiler *k, dm_snode *n, const cJSON *list)
 {
     if (!cJSON_IsArray(list) || !list->child)
         return bad(k, "must be a non-empty array of schemas");
-    int i = 0;
-    for (const cJSON *s = list->child; s; s = s->next)
-        if (!compile_child(k, s, NULL, i++))
+    n->all_of = calloc((size_t)cJSON_GetArraySize(list), sizeof *n->all_of);
+    if (!n->all_of)
+        return bad(k, "out of memory");
+    for (const cJSON *s = list->child; s; s = s->next) {
+        if (!(n->all_of[n->nall_of] = compile_child(k, s, NULL, (int)n->nall_of)))
             return false;
+        n->nall_of++;
+    }
     return true;
 }
 
-static bool compile_pattern(compiler *k, const cJSON *p)
+static bool compile_pattern(compiler *k, dm_snode *n, const cJSON *p)
 {
     if (!cJSON_IsString(p))
         return bad(k, "must be a string");
-    dm_schema *s = k->schema;
-    pattern *grown = realloc(s->patterns, (s->npatterns + 1) * sizeof *grown);
-    if (!grown)
-        return bad(k, "out of memory");
-    s->patterns = grown;
-    if (regcomp(&grown[s->npatterns].re, p->valuestring, REG_EXTENDED | REG_NOSUB) != 0)
+    if (regcomp(&n->pattern, p->valuestring, REG_EXTENDED | REG_NOSUB) != 0)
         return bad(k, "not a POSIX extended regular expression");
-    grown[s->npatterns++].source = p->valuestring;
+    n->has_pattern = true;
     return true;
 }
 
-static bool compile_keyword(compiler *k, const cJSON *v)
+/* Where a keyword whose value is one schema keeps it in n. */
+static dm_snode **schema_slot(dm_snode *n, const char *name)
+{
+    if (strcmp(name, "items") == 0)
+        return &n->items;
+    if (strcmp(name, "propertyNames") == 0)
+        return &n->property_names;
+    if (strcmp(name, "if") == 0)
+        return &n->if_node;
+    if (strcmp(name, "then") == 0)
+        return &n->then_node;
+    return &n->additional;
+}
+
+static bool compile_schema(compiler *k, dm_snode *n, const cJSON *v)
+{
+    dm_snode **slot = schema_slot(n, v->string);
+    *slot = compile_node(k, v);
+    return *slot != NULL;
+}
+
+static bool compile_keyword(compiler *k, dm_snode *n, const cJSON *v)
 {
     switch (keyword_kind(v->string)) {
     case KW_ANNOTATION:
@@ -220,13 +261,13 @@ static bool compile_keyword(compiler *k, const cJSON *v)
     case KW_SCALARS:
         return is_scalars(v) || bad(k, "must be a non-empty array of strings, numbers, booleans or nulls");
     case KW_SCHEMA:
-        return compile_node(k, v);
+        return compile_schema(k, n, v);
     case KW_SCHEMA_MAP:
-        return compile_map(k, v);
+        return compile_map(k, n, v);
     case KW_SCHEMA_LIST:
-        return compile_list(k, v);
+        return compile_list(k, n, v);
     case KW_BOOL_OR_SCHEMA:
-        return cJSON_IsBool(v) || compile_node(k, v);
+        return cJSON_IsBool(v) || compile_schema(k, n, v);
     case KW_COUNT:
         return is_count(v) || bad(k, "must be a non-negative integer");
     case KW_NUMBER:
@@ -238,7 +279,7 @@ static bool compile_keyword(compiler *k, const cJSON *v)
     case KW_TYPE:
         return is_type(v) || bad(k, "must be a type name or an array of them");
     case KW_PATTERN:
-        return compile_pattern(k, v);
+        return compile_pattern(k, n, v);
     case KW_DEPENDENT:
         return is_dependent(v) || bad(k, "must map names to arrays of names");
     case KW_UNKNOWN:
@@ -247,37 +288,76 @@ static bool compile_keyword(compiler *k, const cJSON *v)
     return bad(k, "keyword not supported by the server's validator");
 }
 
-static bool compile_node(compiler *k, const cJSON *node)
+/* The keywords whose values the validator reads as they are. */
+static void find_values(dm_snode *n, const cJSON *doc)
 {
-    if (!cJSON_IsObject(node))
+    n->doc = doc;
+    n->type = kw(doc, "type");
+    n->one_type = cJSON_IsString(n->type) ? dm_json_type_find(n->type->valuestring) : NULL;
+    n->enum_values = kw(doc, "enum");
+    n->const_value = kw(doc, "const");
+    n->min_length = kw(doc, "minLength");
+    n->max_length = kw(doc, "maxLength");
+    n->min_items = kw(doc, "minItems");
+    n->max_items = kw(doc, "maxItems");
+    n->min_props = kw(doc, "minProperties");
+    n->max_props = kw(doc, "maxProperties");
+    n->minimum = kw(doc, "minimum");
+    n->maximum = kw(doc, "maximum");
+    n->required = kw(doc, "required");
+    n->dependent = kw(doc, "dependentRequired");
+    n->unique_items = cJSON_IsTrue(kw(doc, "uniqueItems"));
+    n->closed = cJSON_IsFalse(kw(doc, "additionalProperties"));
+}
+
+static bool compile_keywords(compiler *k, dm_snode *n, const cJSON *doc)
+{
+    if (!cJSON_IsObject(doc))
         return bad(k, "must be a schema object");
-    for (const cJSON *v = node->child; v; v = v->next) {
+    for (const cJSON *v = doc->child; v; v = v->next) {
         size_t saved = dm_path_key(&k->path, v->string);
-        bool ok = compile_keyword(k, v);
+        bool ok = compile_keyword(k, n, v);
         dm_path_pop(&k->path, saved);
         if (!ok)
             return false;
     }
-    if (kw(node, "pattern") && !cJSON_IsString(kw(node, "description")))
+    if (kw(doc, "pattern") && !cJSON_IsString(kw(doc, "description")))
         return bad(k, "a pattern needs a description: errors quote it");
-    if (kw(node, "then") && !kw(node, "if"))
+    if (kw(doc, "then") && !kw(doc, "if"))
         return bad(k, "then without if");
+    find_values(n, doc);
     return true;
+}
+
+static dm_snode *compile_node(compiler *k, const cJSON *doc)
+{
+    dm_snode *n = calloc(1, sizeof *n);
+    if (!n) {
+        bad(k, "out of memory");
+        return NULL;
+    }
+    if (compile_keywords(k, n, doc))
+        return n;
+    snode_free(n);
+    return NULL;
 }
 
 dm_schema *dm_schema_compile(const char *name, const char *text, dm_proto_error *err)
 {
     compiler k = {.name = name, .err = err};
-    k.schema = calloc(1, sizeof *k.schema);
-    if (!k.schema) {
+    dm_schema *s = calloc(1, sizeof *s);
+    if (!s) {
         bad(&k, "out of memory");
         return NULL;
     }
-    k.schema->doc = cJSON_Parse(text);
-    bool ok = k.schema->doc ? compile_node(&k, k.schema->doc) : bad(&k, "not JSON");
-    if (ok)
-        return k.schema;
-    dm_schema_free(k.schema);
+    s->doc = cJSON_Parse(text);
+    if (!s->doc)
+        bad(&k, "not JSON");
+    else
+        s->root = compile_node(&k, s->doc);
+    if (s->root)
+        return s;
+    dm_schema_free(s);
     return NULL;
 }
 
@@ -285,22 +365,12 @@ void dm_schema_free(dm_schema *s)
 {
     if (!s)
         return;
-    for (size_t i = 0; i < s->npatterns; i++)
-        regfree(&s->patterns[i].re);
-    free(s->patterns);
+    snode_free(s->root);
     cJSON_Delete(s->doc);
     free(s);
 }
 
-const cJSON *dm_schema_document(const dm_schema *s)
+const dm_snode *dm_schema_root(const dm_schema *s)
 {
-    return s->doc;
-}
-
-bool dm_schema_match(const dm_schema *s, const cJSON *p, const char *text)
-{
-    for (size_t i = 0; i < s->npatterns; i++)
-        if (s->patterns[i].source == p->valuestring)
-            return regexec(&s->patterns[i].re, text, 0, NULL, 0) == 0;
-    return false; /* compiling visited every pattern validation can reach */
+    return s->root;
 }

@@ -78,12 +78,23 @@ void dm_proto_set_error(dm_proto_error *err, dm_err_code code, const char *field
         dm_utf8_trim(err->message);
 }
 
+/* Copied, not printed: the validator adds the key of every member it checks. */
 size_t dm_path_key(dm_path *p, const char *key)
 {
-    size_t saved = p->len;
-    if (snprintf(p->s + saved, sizeof p->s - saved, "%s%s", saved ? "." : "", key) >= (int)(sizeof p->s - saved))
+    size_t saved = p->len, room = sizeof p->s - 1 - saved, klen = strlen(key);
+    char *at = p->s + saved;
+    if (saved && room) {
+        *at++ = '.';
+        room--;
+    }
+    size_t n = klen < room ? klen : room;
+    memcpy(at, key, n);
+    at[n] = '\0';
+    p->len = (size_t)(at + n - p->s);
+    if (n < klen) {
         dm_utf8_trim(p->s);
-    p->len = strlen(p->s);
+        p->len = strlen(p->s);
+    }
     return saved;
 }
 
