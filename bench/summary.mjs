@@ -121,6 +121,10 @@ if (cg) {
   row(label, 'dragomand instructions per cycle', cg.server_ir_per_cycle);
   row(label, 'Redis instructions per cycle vs redis-benchmark match + accept', cg.redis_ir_per_cycle,
     { ceiling: cg.redis_ceiling_ir_per_cycle });
+  row(label, 'Redis script calls per cycle vs match + accept', cg.redis_scripts_per_cycle,
+    { ceiling: cg.ceiling_scripts_per_cycle });
+  row(label, 'commands those scripts ran per cycle vs match + accept', cg.redis_script_commands_per_cycle,
+    { ceiling: cg.ceiling_script_commands_per_cycle });
 }
 row('diagnosis: 1,000 conns, 1000 req/s', 'dispatch p99',
   get(d1k, 'dispatch.samples') === 0 ? NaN : get(d1k, 'dispatch.p99_ms'), { unit: 'ms' });
