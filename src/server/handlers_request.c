@@ -99,7 +99,7 @@ static void on_cancelled(void *ud, redisReply *reply)
     srv->counters.requests_cancelled++;
     char *view = dm_view_request_text(request);
     dm_push_request_as(srv, request, view);
-    dm_push_withdrawn(srv, reply->element[1], 0, rid, "cancelled");
+    dm_push_withdrawn(srv, reply->element[1], 0, rid, "cancelled", NULL);
     if (freed[0])
         dm_match_interpreter(srv, freed);
     dm_hctx_reply_request_as(h, view);
@@ -139,7 +139,7 @@ static void on_assigned(void *ud, redisReply *reply)
     const redisReply *elsewhere = reply->element[3];
     char *view = dm_view_request_text(request);
     dm_push_request_as(h->srv, request, view);
-    dm_push_withdrawn(h->srv, reply->element[1], 0, rid, "taken");
+    dm_push_withdrawn(h->srv, reply->element[1], 0, rid, "taken", NULL);
     if (freed[0])
         push_job_gone(h->srv, request, freed);
     /* The interpreter's offer for another request is gone: that request looks again. */
@@ -182,7 +182,7 @@ static void on_accepted(void *ud, redisReply *reply)
     count_accept(&h->srv->counters, request);
     char *view = dm_view_request_text(request);
     dm_push_request_as(h->srv, request, view);
-    dm_push_withdrawn(h->srv, reply->element[1], 0, rid, "taken");
+    dm_push_withdrawn(h->srv, reply->element[1], 0, rid, "taken", reply->elements > 2 ? reply->element[2] : NULL);
     dm_webpush_withdrawn(h->srv, h->actor.subject, h->ref, "accepted");
     dm_hctx_reply_request_as(h, view);
     free(view);
@@ -284,7 +284,9 @@ static void on_session(void *ud, redisReply *reply)
     if (dm_hctx_failed(h, reply))
         return;
     char *view = dm_view_request_text(reply->element[0]);
-    session_changed(h->srv, reply->element[0], reply->element[1]->str, view);
+    /* The freed interpreter looks for work only when session.lua found some may wait. */
+    bool waits = reply->elements < 3 || reply->element[2]->integer == 1;
+    session_changed(h->srv, reply->element[0], waits ? reply->element[1]->str : NULL, view);
     dm_hctx_reply_request_as(h, view);
     free(view);
 }

@@ -115,25 +115,41 @@ void dm_push_offer_withdrawn(dm_server *srv, const char *oid, const char *iid, c
     dm_webpush_withdrawn(srv, iid, oid, reason);
 }
 
-void dm_push_withdrawn(dm_server *srv, const redisReply *pairs, size_t from, const char *rid, const char *reason)
+/* Looks for work for interpreter ids gathered one at a time, in calls of at
+ * most DM_STORE_MAX_ARGS. */
+typedef struct {
+    const char *ids[DM_STORE_MAX_ARGS];
+    size_t n;
+} id_batch;
+
+static void batch_add(dm_server *srv, id_batch *b, const char *iid)
+{
+    if (b->n == DM_STORE_MAX_ARGS) {
+        dm_match_interpreters(srv, b->ids, b->n);
+        b->n = 0;
+    }
+    b->ids[b->n++] = iid;
+}
+
+void dm_push_withdrawn(dm_server *srv, const redisReply *pairs, size_t from, const char *rid, const char *reason,
+                       const redisReply *waits)
 {
     if (!pairs || pairs->type != REDIS_REPLY_ARRAY)
         return;
-    const char *freed[DM_STORE_MAX_ARGS];
-    size_t n = 0;
+    id_batch freed = {.n = 0};
     for (size_t i = from; i + 1 < pairs->elements; i += 2) {
         const char *oid = pairs->element[i]->str, *iid = pairs->element[i + 1]->str;
         if (!oid || !iid || !oid[0])
             break;
         dm_push_offer_withdrawn(srv, oid, iid, rid, reason);
         srv->counters.offers_withdrawn++;
-        if (n == DM_STORE_MAX_ARGS) {
-            dm_match_interpreters(srv, freed, n);
-            n = 0;
-        }
-        freed[n++] = iid;
+        if (!waits)
+            batch_add(srv, &freed, iid);
     }
-    dm_match_interpreters(srv, freed, n);
+    for (size_t i = 0; waits && waits->type == REDIS_REPLY_ARRAY && i < waits->elements; i++)
+        if (waits->element[i]->str)
+            batch_add(srv, &freed, waits->element[i]->str);
+    dm_match_interpreters(srv, freed.ids, freed.n);
 }
 
 /* Over the WebSocket to every open app, and by Web Push to the phones of

@@ -203,9 +203,10 @@ void dm_push_interpreter(dm_server *srv, const char *iid, char *msg);
 /* Tells an interpreter their offer is gone, and why. */
 void dm_push_offer_withdrawn(dm_server *srv, const char *oid, const char *iid, const char *rid, const char *reason);
 /* Pushes offer.withdrawn for pairs {offer id, interpreter id, ...} and looks
- * for other work for each interpreter freed. */
+ * for other work for the interpreters freed: those listed in waits (ids the
+ * script found work may wait for), or all of them when waits is NULL. */
 void dm_push_withdrawn(dm_server *srv, const struct redisReply *pairs, size_t from, const char *rid,
-                       const char *reason);
+                       const char *reason, const struct redisReply *waits);
 
 /* view.c: Redis hashes to protocol objects. */
 const char *dm_view_field(const struct redisReply *hash, const char *name); /* "" when absent */

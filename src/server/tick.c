@@ -85,7 +85,7 @@ static void handle_unfilled(dm_server *srv, const redisReply *list)
         while (end < list->elements && list->element[end]->str[0])
             end++;
         redisReply offers = {.type = REDIS_REPLY_ARRAY, .elements = end - i - 1, .element = &list->element[i + 1]};
-        dm_push_withdrawn(srv, &offers, 0, rid, "unfilled");
+        dm_push_withdrawn(srv, &offers, 0, rid, "unfilled", NULL);
         srv->counters.requests_unfilled++;
         alert(srv, rid, "unfilled");
         i = end + 1;

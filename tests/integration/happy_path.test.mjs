@@ -197,4 +197,24 @@ describe('happy path', () => {
       `one work.lua call, for both: ${JSON.stringify(work)}`);
     await assertInvariants(env.redis);
   });
+
+  // Most of the time nobody waits: then an accept's withdrawn interpreters and
+  // a session's freed one have nothing to look for, and no work.lua call is made.
+  it('interpreters freed while nothing waits make no call to look for work', T(), async () => {
+    const clinic = await env.clinic('c-north');
+    const [a1, a2, a3] = await Promise.all(['i-a1', 'i-a2', 'i-a3'].map((id) => env.interpreter(id)));
+    const req = await create(clinic);
+    const offers = await Promise.all([a1, a2, a3].map((c) => offerFor(c, req.id)));
+    const scripts = await scriptCalls(env.redis, async () => {
+      await a1.ok({ type: 'offer.accept', offer: offers[0].id });
+      await Promise.all([a2, a3].map((c) => c.next('offer.withdrawn', (m) => m.request === req.id)));
+      await clinic.ok({ type: 'session.start', request: req.id });
+      await a1.ok({ type: 'session.end', request: req.id });
+      // A ping after the end: its reply comes after the end's own work, if any.
+      await a1.ok({ type: 'ping' });
+    });
+    const work = scripts.filter((args) => args[3] === '20' && args[4] === '60000' && args[5] === '3');
+    assert.deepEqual(work, [], 'no work.lua call');
+    await assertInvariants(env.redis);
+  });
 });

@@ -144,6 +144,17 @@ local function short_add(rid, lang)
   if score then redis.call('ZADD', P .. 'short:' .. lang, score, rid) end
 end
 
+-- Whether work.lua could find anything for an interpreter who just came free:
+-- it reads only the short lists of the interpreter's languages, and they are
+-- empty whenever nobody waits, which is most of the time. A script that frees
+-- interpreters says which, so that the server asks work.lua only for those.
+local function work_waits(iid)
+  for _, lang in ipairs(langs_of({langs = redis.call('HGET', P .. 'i:' .. iid, 'langs')})) do
+    if redis.call('EXISTS', P .. 'short:' .. lang) == 1 then return true end
+  end
+  return false
+end
+
 -- The same for a request whose hash the caller has not read.
 local function short_sync(rid)
   local f = redis.call('HMGET', P .. 'r:' .. rid, 'state', 'language', 'matched')

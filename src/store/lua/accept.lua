@@ -2,7 +2,8 @@
 -- pending offers are withdrawn in the same step.
 -- ARGV: offer id, interpreter id, states ACCEPT is allowed from, heartbeat grace ms, report zone,
 -- minutes to arrival for an on-site job (0: not given).
--- Returns {request hash, {withdrawn offer id, interpreter id, ...}}.
+-- Returns {request hash, {withdrawn offer id, interpreter id, ...}, {those
+-- interpreters work may wait for (work_waits)}}.
 local oid, iid, from, grace = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local ok = P .. 'o:' .. oid
 local o = hmget(ok, 'id', 'interpreter', 'state', 'request')
@@ -29,5 +30,9 @@ redis.call('HSET', rk, 'state', 'assigned', 'interpreter', iid, 'interp_name', r
 if eta > 0 then redis.call('HSET', rk, 'eta_at', NOW + eta * 60000) end
 queue_rem(rid, rh.language)
 local withdrawn = withdraw_all(rid, 'taken', grace)
+local waits = {}
+for i = 2, #withdrawn, 2 do
+  if work_waits(withdrawn[i]) then waits[#waits + 1] = withdrawn[i] end
+end
 rep_event(iid, 'accepted', rep_zone(ARGV[5]))
-return {redis.call('HGETALL', rk), withdrawn}
+return {redis.call('HGETALL', rk), withdrawn, waits}

@@ -3,7 +3,8 @@
 -- session record is never counted twice.
 -- ARGV: request id, actor role, actor id, "start" | "end", allowed-from states, grace ms,
 -- report zone (see _report.lua).
--- Returns {request hash, freed interpreter or ""}.
+-- Returns {request hash, freed interpreter or "", 1 when work may wait for
+-- them (work_waits) else 0}.
 local rid, role, actor, action, from, grace = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
 local rk = P .. 'r:' .. rid
 local rh = hgetall(rk)
@@ -16,8 +17,8 @@ if not allowed(from, rh.state) then return fail('conflict', 'request ' .. rid ..
 if action == 'start' then
   redis.call('HSET', rk, 'state', 'in_session', 'started_at', NOW, 'started_by', role)
   rh.state, rh.started_at, rh.started_by = 'in_session', tostring(NOW), role
-  return {hflat(rh), ''}
+  return {hflat(rh), '', 0}
 end
 -- session_end writes every change it makes to rh as well.
 session_end(rid, rh, role, 'ended', grace, ARGV[7])
-return {hflat(rh), rh.interpreter}
+return {hflat(rh), rh.interpreter, work_waits(rh.interpreter) and 1 or 0}
