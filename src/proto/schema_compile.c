@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <regex.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,18 +75,49 @@ typedef enum {
     KW_DEPENDENT,
 } kw_kind;
 
-static const struct {
+/* Each keyword, and where its node keeps it (at): its value as it is for the
+ * kinds the validator reads as they are, its compiled node for KW_SCHEMA and
+ * KW_BOOL_OR_SCHEMA, at that offset of dm_snode. 0 means nowhere: doc, at 0,
+ * is no keyword's. */
+#define AT(field) offsetof(dm_snode, field)
+_Static_assert(offsetof(dm_snode, doc) == 0, "offset 0 means no field");
+
+typedef struct {
     const char *name;
     kw_kind kind;
-} keywords[] = {
-    {"$schema", KW_ANNOTATION}, {"$id", KW_ANNOTATION}, {"$comment", KW_ANNOTATION}, {"title", KW_ANNOTATION},
-    {"description", KW_ANNOTATION}, {"examples", KW_ANNOTATION}, {"default", KW_ANNOTATION}, {"type", KW_TYPE},
-    {"enum", KW_SCALARS}, {"const", KW_SCALAR}, {"properties", KW_SCHEMA_MAP}, {"required", KW_NAMES},
-    {"additionalProperties", KW_BOOL_OR_SCHEMA}, {"propertyNames", KW_SCHEMA}, {"minProperties", KW_COUNT},
-    {"maxProperties", KW_COUNT}, {"dependentRequired", KW_DEPENDENT}, {"items", KW_SCHEMA},
-    {"minItems", KW_COUNT}, {"maxItems", KW_COUNT}, {"uniqueItems", KW_BOOL}, {"minLength", KW_COUNT},
-    {"maxLength", KW_COUNT}, {"pattern", KW_PATTERN}, {"minimum", KW_NUMBER}, {"maximum", KW_NUMBER},
-    {"allOf", KW_SCHEMA_LIST}, {"if", KW_SCHEMA}, {"then", KW_SCHEMA},
+    size_t at;
+} keyword;
+
+static const keyword keywords[] = {
+    {"$schema", KW_ANNOTATION, 0},
+    {"$id", KW_ANNOTATION, 0},
+    {"$comment", KW_ANNOTATION, 0},
+    {"title", KW_ANNOTATION, 0},
+    {"description", KW_ANNOTATION, 0},
+    {"examples", KW_ANNOTATION, 0},
+    {"default", KW_ANNOTATION, 0},
+    {"type", KW_TYPE, AT(type)},
+    {"enum", KW_SCALARS, AT(enum_values)},
+    {"const", KW_SCALAR, AT(const_value)},
+    {"properties", KW_SCHEMA_MAP, 0},
+    {"required", KW_NAMES, AT(required)},
+    {"additionalProperties", KW_BOOL_OR_SCHEMA, AT(additional)},
+    {"propertyNames", KW_SCHEMA, AT(property_names)},
+    {"minProperties", KW_COUNT, AT(min_props)},
+    {"maxProperties", KW_COUNT, AT(max_props)},
+    {"dependentRequired", KW_DEPENDENT, AT(dependent)},
+    {"items", KW_SCHEMA, AT(items)},
+    {"minItems", KW_COUNT, AT(min_items)},
+    {"maxItems", KW_COUNT, AT(max_items)},
+    {"uniqueItems", KW_BOOL, 0},
+    {"minLength", KW_COUNT, AT(min_length)},
+    {"maxLength", KW_COUNT, AT(max_length)},
+    {"pattern", KW_PATTERN, 0},
+    {"minimum", KW_NUMBER, AT(minimum)},
+    {"maximum", KW_NUMBER, AT(maximum)},
+    {"allOf", KW_SCHEMA_LIST, 0},
+    {"if", KW_SCHEMA, AT(if_node)},
+    {"then", KW_SCHEMA, AT(then_node)},
 };
 
 typedef struct {
@@ -103,12 +135,12 @@ static bool bad(compiler *k, const char *problem)
     return false;
 }
 
-static kw_kind keyword_kind(const char *name)
+static const keyword *keyword_find(const char *name)
 {
     for (size_t i = 0; i < sizeof keywords / sizeof *keywords; i++)
         if (strcmp(keywords[i].name, name) == 0)
-            return keywords[i].kind;
-    return KW_UNKNOWN;
+            return &keywords[i];
+    return NULL;
 }
 
 static bool is_count(const cJSON *v)
@@ -230,84 +262,59 @@ static bool compile_pattern(compiler *k, dm_snode *n, const cJSON *p)
     return true;
 }
 
-/* Where a keyword whose value is one schema keeps it in n. */
-static dm_snode **schema_slot(dm_snode *n, const char *name)
+static bool compile_schema(compiler *k, dm_snode *n, const keyword *w, const cJSON *v)
 {
-    if (strcmp(name, "items") == 0)
-        return &n->items;
-    if (strcmp(name, "propertyNames") == 0)
-        return &n->property_names;
-    if (strcmp(name, "if") == 0)
-        return &n->if_node;
-    if (strcmp(name, "then") == 0)
-        return &n->then_node;
-    return &n->additional;
-}
-
-static bool compile_schema(compiler *k, dm_snode *n, const cJSON *v)
-{
-    dm_snode **slot = schema_slot(n, v->string);
+    dm_snode **slot = (dm_snode **)((char *)n + w->at);
     *slot = compile_node(k, v);
     return *slot != NULL;
 }
 
+/* A value the validator reads as it is, kept where its keyword says. */
+static bool keep(dm_snode *n, const keyword *w, const cJSON *v)
+{
+    *(const cJSON **)((char *)n + w->at) = v;
+    return true;
+}
+
 static bool compile_keyword(compiler *k, dm_snode *n, const cJSON *v)
 {
-    switch (keyword_kind(v->string)) {
+    const keyword *w = keyword_find(v->string);
+    switch (w ? w->kind : KW_UNKNOWN) {
     case KW_ANNOTATION:
         return true;
     case KW_SCALAR:
-        return is_scalar(v) || bad(k, "must be a string, number, boolean or null");
+        return is_scalar(v) ? keep(n, w, v) : bad(k, "must be a string, number, boolean or null");
     case KW_SCALARS:
-        return is_scalars(v) || bad(k, "must be a non-empty array of strings, numbers, booleans or nulls");
+        return is_scalars(v) ? keep(n, w, v)
+                             : bad(k, "must be a non-empty array of strings, numbers, booleans or nulls");
     case KW_SCHEMA:
-        return compile_schema(k, n, v);
+        return compile_schema(k, n, w, v);
     case KW_SCHEMA_MAP:
         return compile_map(k, n, v);
     case KW_SCHEMA_LIST:
         return compile_list(k, n, v);
     case KW_BOOL_OR_SCHEMA:
-        return cJSON_IsBool(v) || compile_schema(k, n, v);
+        n->closed = cJSON_IsFalse(v);
+        return cJSON_IsBool(v) || compile_schema(k, n, w, v);
     case KW_COUNT:
-        return is_count(v) || bad(k, "must be a non-negative integer");
+        return is_count(v) ? keep(n, w, v) : bad(k, "must be a non-negative integer");
     case KW_NUMBER:
-        return is_number(v) || bad(k, "must be a number");
+        return is_number(v) ? keep(n, w, v) : bad(k, "must be a number");
     case KW_BOOL:
+        n->unique_items = cJSON_IsTrue(v);
         return cJSON_IsBool(v) || bad(k, "must be true or false");
     case KW_NAMES:
-        return is_names(v) || bad(k, "must be an array of names");
+        return is_names(v) ? keep(n, w, v) : bad(k, "must be an array of names");
     case KW_TYPE:
-        return is_type(v) || bad(k, "must be a type name or an array of them");
+        return is_type(v) ? keep(n, w, v) : bad(k, "must be a type name or an array of them");
     case KW_PATTERN:
         return compile_pattern(k, n, v);
     case KW_DEPENDENT:
-        return is_dependent(v) || bad(k, "must map names to arrays of names");
+        return is_dependent(v) ? keep(n, w, v) : bad(k, "must map names to arrays of names");
     case KW_UNKNOWN:
         break;
     }
     return bad(k, "keyword not supported by the server's validator");
-}
-
-/* The keywords whose values the validator reads as they are. */
-static void find_values(dm_snode *n, const cJSON *doc)
-{
-    n->doc = doc;
-    n->type = kw(doc, "type");
-    n->one_type = cJSON_IsString(n->type) ? dm_json_type_find(n->type->valuestring) : NULL;
-    n->enum_values = kw(doc, "enum");
-    n->const_value = kw(doc, "const");
-    n->min_length = kw(doc, "minLength");
-    n->max_length = kw(doc, "maxLength");
-    n->min_items = kw(doc, "minItems");
-    n->max_items = kw(doc, "maxItems");
-    n->min_props = kw(doc, "minProperties");
-    n->max_props = kw(doc, "maxProperties");
-    n->minimum = kw(doc, "minimum");
-    n->maximum = kw(doc, "maximum");
-    n->required = kw(doc, "required");
-    n->dependent = kw(doc, "dependentRequired");
-    n->unique_items = cJSON_IsTrue(kw(doc, "uniqueItems"));
-    n->closed = cJSON_IsFalse(kw(doc, "additionalProperties"));
 }
 
 static bool compile_keywords(compiler *k, dm_snode *n, const cJSON *doc)
@@ -325,7 +332,8 @@ static bool compile_keywords(compiler *k, dm_snode *n, const cJSON *doc)
         return bad(k, "a pattern needs a description: errors quote it");
     if (kw(doc, "then") && !kw(doc, "if"))
         return bad(k, "then without if");
-    find_values(n, doc);
+    n->doc = doc;
+    n->one_type = cJSON_IsString(n->type) ? dm_json_type_find(n->type->valuestring) : NULL;
     return true;
 }
 

@@ -182,7 +182,7 @@ static void on_accepted(void *ud, redisReply *reply)
     count_accept(&h->srv->counters, request);
     char *view = dm_view_request_text(request);
     dm_push_request_as(h->srv, request, view);
-    dm_push_withdrawn(h->srv, reply->element[1], 0, rid, "taken", reply->elements > 2 ? reply->element[2] : NULL);
+    dm_push_withdrawn(h->srv, reply->element[1], 0, rid, "taken", reply->element[2]);
     dm_webpush_withdrawn(h->srv, h->actor.subject, h->ref, "accepted");
     dm_hctx_reply_request_as(h, view);
     free(view);
@@ -285,8 +285,8 @@ static void on_session(void *ud, redisReply *reply)
         return;
     char *view = dm_view_request_text(reply->element[0]);
     /* The freed interpreter looks for work only when session.lua found some may wait. */
-    bool waits = reply->elements < 3 || reply->element[2]->integer == 1;
-    session_changed(h->srv, reply->element[0], waits ? reply->element[1]->str : NULL, view);
+    const char *freed = reply->element[2]->integer == 1 ? reply->element[1]->str : NULL;
+    session_changed(h->srv, reply->element[0], freed, view);
     dm_hctx_reply_request_as(h, view);
     free(view);
 }
