@@ -65,6 +65,29 @@ describe('Redis restart', () => {
     await assertInvariants(env.redis);
   });
 
+  // A restarted Redis has forgotten every script. The server loads them as it
+  // reconnects, ahead of any call; a call that still meets NOSCRIPT (SCRIPT
+  // FLUSH while the server runs) goes again with the script's text, EVAL.
+  it('scripts are loaded before the first call after a restart, and a SCRIPT FLUSH is survived', T(60), async () => {
+    await env.fresh();
+    const clinic = await env.clinic();
+    const a1 = await env.interpreter('i-a1');
+    await env.redisProc.kill9();
+    await env.redisProc.start();
+    await waitFor(async () => (await health()).status === 200, { timeout: 5000 + WAIT_MS, what: '/healthz 200 after the restart' });
+    const evals = async () => /^cmdstat_eval:calls=(\d+)/m.exec(await env.redis.cmd('INFO', 'commandstats'))?.[1] ?? '0';
+
+    const req = await create(clinic);
+    const offer = await offerFor(a1, req.id);
+    await a1.ok({ type: 'offer.accept', offer: offer.id });
+    assert.equal(await evals(), '0', 'no call was sent again as EVAL');
+
+    await env.redis.cmd('SCRIPT', 'FLUSH');
+    const after = await create(clinic, { note: 'after SCRIPT FLUSH' });
+    assert.equal(after.state, 'searching');
+    assert.notEqual(await evals(), '0', 'the call after the flush went again as EVAL');
+  });
+
   it('the clock runs again after the restart: offers still expire', T(60), async () => {
     // A second server with the shortest offer timeout on the same Redis.
     const quick = await env.addServer('quick', { settings: { 'offer-timeout': 5 } });
