@@ -9,6 +9,12 @@
 local P = 'dm:'
 local T = redis.call('TIME')
 local NOW = tonumber(T[1]) * 1000 + math.floor(tonumber(T[2]) / 1000)
+-- NOW as Redis and the scripts' strings take it. A Lua number passed to
+-- redis.call, or joined to a string, is printed with printf's %.17g or %.14g,
+-- 2,000 to 5,000 instructions each time: printing took some 230,000 of
+-- Redis's instructions a dispatch cycle (bench/README.md, session 13). The
+-- milliseconds are the first three of the six digits of the microseconds.
+local NOWS = T[1] .. string.sub('00000' .. T[2], -6, -4)
 
 -- Key prefix of each registry kind (dm_registry_prefix in C says the same).
 local KIND_PREFIX = {clinic = 'c:', interpreter = 'i:', coordinator = 'u:'}
@@ -92,7 +98,7 @@ local function crec_sync(id)
   local r = crec_of(hgetall(P .. 'i:' .. id))
   if redis.call('HGET', CREC, id) == r then return r end
   redis.call('HSET', CREC, id, r)
-  redis.call('HSETNX', CRECS, 'epoch', string.format('%d', NOW))
+  redis.call('HSETNX', CRECS, 'epoch', NOWS)
   redis.call('ZADD', CRECV, redis.call('HINCRBY', CRECS, 'n', 1), id)
   return r
 end
@@ -126,7 +132,7 @@ local function free_sync(id, grace)
     free_rem(id, ih)
     return false
   end
-  local score = tonumber(ih.last_assigned or '0')
+  local score = ih.last_assigned or '0'
   for _, lang in ipairs(langs_of(ih)) do redis.call('ZADD', P .. 'free:' .. lang, score, id) end
   return true
 end
@@ -167,7 +173,7 @@ local function offer_end(oid, state, reason, grace)
   local ok = P .. 'o:' .. oid
   local o = hmget(ok, 'state', 'request', 'interpreter')
   if o.state ~= 'pending' then return nil end
-  redis.call('HSET', ok, 'state', state, 'decided_at', NOW, 'reason', reason)
+  redis.call('HSET', ok, 'state', state, 'decided_at', NOWS, 'reason', reason)
   redis.call('ZREM', P .. 'deadlines', oid)
   redis.call('SREM', P .. 'r:' .. o.request .. ':pending', oid)
   local ik = P .. 'i:' .. o.interpreter
@@ -224,9 +230,9 @@ end
 -- A request starts being offered: into its language's queue, with its
 -- escalation clock starting now.
 local function queue_add(rid, rh, esc)
-  redis.call('HSET', P .. 'r:' .. rid, 'queued_at', NOW)
+  redis.call('HSET', P .. 'r:' .. rid, 'queued_at', NOWS)
   queue_put(rid, rh.language, queue_score(rh, false))
-  redis.call('ZADD', P .. 'rt', NOW + esc, rid)
+  redis.call('ZADD', P .. 'rt', string.format('%d', NOW + esc), rid)
 end
 
 -- A request leaves its queue and its escalation timer (taken or done).

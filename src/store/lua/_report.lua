@@ -71,16 +71,20 @@ local function rep_unappend(key, rec)
 end
 
 local REP_HOUR_DIMS = {'all', 'language', 'clinic', 'interpreter', 'modality', 'specialty'}
+-- Counts as strings: a Lua number passed to redis.call is printed with
+-- printf's %.17g (see NOWS).
+local REP_SIGN = {[1] = '1', [-1] = '-1'}
 
 -- Counts (sign 1) or uncounts (sign -1) an ended session in the hours of a
 -- day, one hash per dimension so a report reads only the one it groups by.
 local function rep_hours(h, day, secs, sign)
-  local amount = sign > 0 and secs or 0 - secs -- never -0, which Redis refuses as an integer
+  local amount = string.format('%d', sign > 0 and secs or 0 - secs) -- never -0, which Redis refuses as an integer
+  local n = REP_SIGN[sign]
   for _, dim in ipairs(REP_HOUR_DIMS) do
     local key, f = RP .. 'h:' .. day .. ':' .. dim, rep_val(h, dim) .. ':'
-    redis.call('HINCRBY', key, f .. 'n', sign)
+    redis.call('HINCRBY', key, f .. 'n', n)
     redis.call('HINCRBY', key, f .. 's', amount)
-    if h.corrected == '1' then redis.call('HINCRBY', key, f .. 'c', sign) end
+    if h.corrected == '1' then redis.call('HINCRBY', key, f .. 'c', n) end
   end
 end
 
@@ -93,8 +97,8 @@ local function rep_count_session(rid, z, h)
   local secs = math.floor((tonumber(h.ended_at) - start + 500) / 1000)
   local day = rep_day(z, start)
   rep_hours(h, day, secs, 1)
-  redis.call('HSET', rk, 'rep_day', day, 'rep_s', secs)
-  h.rep_day, h.rep_s = day, tostring(secs)
+  h.rep_day, h.rep_s = day, string.format('%d', secs)
+  redis.call('HSET', rk, 'rep_day', day, 'rep_s', h.rep_s)
   return h
 end
 
@@ -326,13 +330,13 @@ local function rep_closed(rid, z, h)
   if h.urgency == 'now' then what[#what + 1] = 'urgent' end
   for _, dim in ipairs({'all', 'language', 'clinic'}) do
     local fk, f = RP .. 'f:' .. day .. ':' .. dim, rep_val(h, dim) .. ':'
-    for _, w in ipairs(what) do redis.call('HINCRBY', fk, f .. w, 1) end
+    for _, w in ipairs(what) do redis.call('HINCRBY', fk, f .. w, '1') end
   end
   local pf = string.format('%s:%02d:', h.language, hour)
-  redis.call('HINCRBY', RP .. 'p:' .. day, pf .. 'req', 1)
-  if h.state == 'unfilled' then redis.call('HINCRBY', RP .. 'p:' .. day, pf .. 'unf', 1) end
+  redis.call('HINCRBY', RP .. 'p:' .. day, pf .. 'req', '1')
+  if h.state == 'unfilled' then redis.call('HINCRBY', RP .. 'p:' .. day, pf .. 'unf', '1') end
   if h.urgency == 'now' then rep_speed(h, day) end
-  redis.call('ZADD', RP .. 'closed', tonumber(h.closed_at or NOW), rid)
+  redis.call('ZADD', RP .. 'closed', h.closed_at or NOWS, rid)
   redis.call('HSET', rk, 'rep_cday', day)
   h.rep_cday = day
   rep_index(rid, h)
@@ -363,7 +367,7 @@ end
 
 -- An interpreter's accept, decline or expiry, on the local day it happened.
 local function rep_event(iid, what, z)
-  redis.call('HINCRBY', RP .. 'f:' .. rep_day(z, NOW) .. ':interpreter', iid .. ':' .. what, 1)
+  redis.call('HINCRBY', RP .. 'f:' .. rep_day(z, NOW) .. ':interpreter', iid .. ':' .. what, '1')
 end
 
 -- Credits available time [a, b) to each language of an interpreter, split at
@@ -374,7 +378,7 @@ local function rep_avail_credit(langs, a, b, z)
     local stop = math.min(b, a + 3600000 - loc % 3600000)
     local day, hour = rep_day(z, a)
     for _, lang in ipairs(langs) do
-      redis.call('HINCRBY', RP .. 'p:' .. day, string.format('%s:%02d:av', lang, hour), stop - a)
+      redis.call('HINCRBY', RP .. 'p:' .. day, string.format('%s:%02d:av', lang, hour), string.format('%d', stop - a))
     end
     a = stop
   end
@@ -392,7 +396,7 @@ local function rep_presence(iid, before, grace, z)
     rep_avail_credit(langs_of(before), since, last >= NOW - grace and NOW or last, z)
   end
   if redis.call('HGET', ik, 'status') == 'available' then
-    redis.call('HSET', ik, 'av_at', NOW)
+    redis.call('HSET', ik, 'av_at', NOWS)
   else
     redis.call('HDEL', ik, 'av_at')
   end

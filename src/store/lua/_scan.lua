@@ -7,7 +7,7 @@
 local function crec_version()
   local v = redis.call('HMGET', CRECS, 'epoch', 'n')
   if v[1] then return v[1], tonumber(v[2] or '0') end
-  local epoch = string.format('%d', NOW)
+  local epoch = NOWS
   redis.call('HSET', CRECS, 'epoch', epoch, 'n', 0)
   return epoch, 0
 end

@@ -24,13 +24,13 @@ end
 -- and closes its call. by is who ended it, why what its call's peers are told.
 local function session_end(rid, rh, by, why, grace, zone)
   local rk = P .. 'r:' .. rid
-  redis.call('HSET', rk, 'state', 'ended', 'ended_at', NOW, 'ended_by', by, 'closed_at', NOW)
-  rh.state, rh.ended_at, rh.ended_by, rh.closed_at = 'ended', tostring(NOW), by, tostring(NOW)
+  redis.call('HSET', rk, 'state', 'ended', 'ended_at', NOWS, 'ended_by', by, 'closed_at', NOWS)
+  rh.state, rh.ended_at, rh.ended_by, rh.closed_at = 'ended', NOWS, by, NOWS
   redis.call('HDEL', P .. 'i:' .. rh.interpreter, 'job')
   free_sync(rh.interpreter, grace)
   request_close(rid, rh)
-  redis.call('ZADD', P .. 'done', NOW, rid)
-  redis.call('ZADD', P .. 'idone:' .. rh.interpreter, NOW, rid)
+  redis.call('ZADD', P .. 'done', NOWS, rid)
+  redis.call('ZADD', P .. 'idone:' .. rh.interpreter, NOWS, rid)
   rep_session_ended(rid, rep_zone(zone), rh)
   call_close(rid, why)
 end

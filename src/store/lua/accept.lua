@@ -18,15 +18,15 @@ local eta = tonumber(ARGV[6])
 if eta > 0 and rh.modality ~= 'onsite' then
   return fail('conflict', 'request ' .. rid .. ' is ' .. rh.modality .. ': eta_min is for on-site jobs')
 end
-redis.call('HSET', ok, 'state', 'accepted', 'decided_at', NOW)
+redis.call('HSET', ok, 'state', 'accepted', 'decided_at', NOWS)
 redis.call('ZREM', P .. 'deadlines', oid)
 redis.call('SREM', rk .. ':pending', oid)
 local ik = P .. 'i:' .. iid
 redis.call('HDEL', ik, 'offer')
-redis.call('HSET', ik, 'job', rid, 'last_assigned', NOW)
+redis.call('HSET', ik, 'job', rid, 'last_assigned', NOWS)
 free_sync(iid, grace)
 redis.call('HSET', rk, 'state', 'assigned', 'interpreter', iid, 'interp_name', redis.call('HGET', ik, 'name'),
-  'accepted_at', NOW, 'offer', oid)
+  'accepted_at', NOWS, 'offer', oid)
 if eta > 0 then redis.call('HSET', rk, 'eta_at', NOW + eta * 60000) end
 queue_rem(rid, rh.language)
 local withdrawn = withdraw_all(rid, 'taken', grace)

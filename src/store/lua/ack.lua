@@ -9,9 +9,9 @@ local ok = P .. 'o:' .. oid
 local o = hmget(ok, 'id', 'interpreter', 'state', 'deliver_by', 'deadline', 'request')
 if not o.id then return fail('not_found', 'no offer ' .. oid) end
 if o.interpreter ~= iid then return fail('forbidden', 'offer ' .. oid .. ' is not yours') end
-local new = redis.call('HSETNX', ok, event .. '_at', NOW)
-if redis.call('HSETNX', ok, 'delivered_at', NOW) == 1 then
+local new = redis.call('HSETNX', ok, event .. '_at', NOWS)
+if redis.call('HSETNX', ok, 'delivered_at', NOWS) == 1 then
   redis.call('HSET', ok, 'delivered_via', via)
-  if o.state == 'pending' and o.deliver_by then redis.call('ZADD', P .. 'deadlines', tonumber(o.deadline), oid) end
+  if o.state == 'pending' and o.deliver_by then redis.call('ZADD', P .. 'deadlines', o.deadline, oid) end
 end
 return {o.request, new, o.state}

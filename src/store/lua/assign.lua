@@ -41,9 +41,9 @@ if reassign then
   call_close(rid, 'reassigned')
   freed = rh.interpreter
 end
-redis.call('HSET', ik, 'job', rid, 'last_assigned', NOW)
+redis.call('HSET', ik, 'job', rid, 'last_assigned', NOWS)
 free_sync(iid, grace)
-redis.call('HSET', rk, 'state', 'assigned', 'interpreter', iid, 'interp_name', ih.name, 'accepted_at', NOW,
+redis.call('HSET', rk, 'state', 'assigned', 'interpreter', iid, 'interp_name', ih.name, 'accepted_at', NOWS,
   'assigned_by', coord, 'assign_reason', reason)
 redis.call('HDEL', rk, 'offer')
 queue_rem(rid, rh.language)

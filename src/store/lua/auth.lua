@@ -12,7 +12,7 @@ if t.role == 'guest' then
   if t.used then return fail('not_authenticated', 'this link was already used') end
   local g = hgetall(P .. 'g:' .. t.subject)
   if not g.request then return fail('not_authenticated', 'this link has expired') end
-  redis.call('HSET', tk, 'used', NOW)
+  redis.call('HSET', tk, 'used', NOWS)
   local nk = P .. 'tok:' .. ARGV[2]
   redis.call('HSET', nk, 'role', 'guest', 'subject', t.subject)
   redis.call('PEXPIRE', nk, redis.call('PTTL', P .. 'g:' .. t.subject))

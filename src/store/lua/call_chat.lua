@@ -8,5 +8,5 @@ if not ph then return err end
 local ck = P .. 'r:' .. rid .. ':chat'
 redis.call('RPUSH', ck, ARGV[3])
 redis.call('LTRIM', ck, -tonumber(ARGV[4]), -1)
-redis.call('ZADD', P .. 'callseen', NOW, pid)
+redis.call('ZADD', P .. 'callseen', NOWS, pid)
 return call_others(rid, pid)

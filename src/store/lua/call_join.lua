@@ -34,8 +34,8 @@ if redis.call('SCARD', ck) >= tonumber(ARGV[9]) then
 end
 local media = ({video = 'video', phone = 'audio'})[rh.modality] or 'none'
 redis.call('HSET', P .. 'cp:' .. pid, 'request', rid, 'role', role, 'subject', subject, 'name', name, 'at', at,
-  'call', media, 'media', 'connecting', 'audio', '0', 'video', '0', 'joined_at', NOW)
+  'call', media, 'media', 'connecting', 'audio', '0', 'video', '0', 'joined_at', NOWS)
 redis.call('SADD', ck, pid)
-redis.call('ZADD', P .. 'callseen', NOW, pid)
+redis.call('ZADD', P .. 'callseen', NOWS, pid)
 return {media, call_others(rid, pid), redis.call('LRANGE', P .. 'r:' .. rid .. ':chat', 0, -1), left,
   call_peer_row(pid, hgetall(P .. 'cp:' .. pid)), replaced}

@@ -7,5 +7,5 @@ if not fh then return err end
 if fh.call == 'none' then return fail('conflict', 'request ' .. rid .. ' is on site: its call has chat only') end
 local at = redis.call('HMGET', P .. 'cp:' .. to, 'request', 'at')
 if at[1] ~= rid or to == from then return fail('not_found', 'no other peer ' .. to .. ' in the call of request ' .. rid) end
-redis.call('ZADD', P .. 'callseen', NOW, from)
+redis.call('ZADD', P .. 'callseen', NOWS, from)
 return at[2]

@@ -13,7 +13,7 @@ if ARGV[8] == 'drop' then
   redis.call('HSET', pk, 'media', 'reconnecting')
 else
   redis.call('HSET', pk, 'media', media, 'audio', ARGV[4], 'video', ARGV[5], 'quality', ARGV[6])
-  redis.call('ZADD', P .. 'callseen', NOW, pid)
+  redis.call('ZADD', P .. 'callseen', NOWS, pid)
 end
 local started = {}
 local rk = P .. 'r:' .. rid
@@ -26,7 +26,7 @@ if media == 'connected' and ph.call ~= 'none' and allowed(ARGV[7], redis.call('H
     end
   end
   if interp and other then
-    redis.call('HSET', rk, 'state', 'in_session', 'started_at', NOW, 'started_by', 'call')
+    redis.call('HSET', rk, 'state', 'in_session', 'started_at', NOWS, 'started_by', 'call')
     started = redis.call('HGETALL', rk)
   end
 end

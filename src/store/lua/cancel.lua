@@ -16,7 +16,7 @@ if rh.state == 'assigned' and rh.interpreter then
   freed = rh.interpreter
 end
 redis.call('HSET', rk, 'state', 'cancelled', 'cancelled_by', role .. ':' .. actor, 'cancel_stage', rh.state,
-  'reason', reason, 'closed_at', NOW)
+  'reason', reason, 'closed_at', NOWS)
 request_close(rid, rh)
 call_close(rid, 'cancelled')
 rep_closed(rid, rep_zone(ARGV[7]))

@@ -27,7 +27,7 @@ if seq == 1 then redis.call('SET', RP .. 'v', REP_VERSION) end
 local rid = 'r' .. seq
 local key = P .. 'r:' .. rid
 redis.call('HSET', key, 'id', rid, 'clinic', clinic, 'clinic_name', ch[1], 'state', 'searching',
-  'created_at', NOW, 'asked', 0, 'escalated', 0, 'idem', idem, 'clinic_contact', ch[3] or '',
+  'created_at', NOWS, 'asked', '0', 'escalated', '0', 'idem', idem, 'clinic_contact', ch[3] or '',
   'clinic_address', ch[4] or '')
 if #ARGV >= 8 then redis.call('HSET', key, unpack(ARGV, 7)) end
 redis.call('SET', ikey, rid, 'EX', 30 * 86400)
@@ -40,9 +40,9 @@ if later then
 else
   queue_add(rid, rh, esc)
 end
-redis.call('ZADD', P .. 'open', NOW, rid)
+redis.call('ZADD', P .. 'open', NOWS, rid)
 redis.call('SADD', P .. 'copen:' .. clinic, rid)
-redis.call('ZADD', P .. 'cr:' .. clinic, NOW, rid)
+redis.call('ZADD', P .. 'cr:' .. clinic, NOWS, rid)
 local flat = redis.call('HGETALL', key)
 if later or scan == 0 then return {1, flat} end
 return {1, flat, 0, unpack(match_read(rid, rh.language, scan, known))}

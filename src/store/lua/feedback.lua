@@ -17,6 +17,6 @@ else
   if rating ~= '0' then return fail('forbidden', 'only the clinic rates a session') end
   if comment ~= '' then redis.call('HSET', rk, 'interp_note', comment) end
 end
-redis.call('HSET', rk, 'feedback_at', NOW)
+redis.call('HSET', rk, 'feedback_at', NOWS)
 rep_feedback(rid, rh)
 return {redis.call('HGETALL', rk)}

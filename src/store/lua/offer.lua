@@ -21,6 +21,9 @@ if rh.state ~= 'searching' or held(rh) then return {redis.call('HGETALL', key), 
 -- work.lua and short_add).
 if not rh.matched then redis.call('HSET', key, 'matched', '1') end
 local pend = key .. ':pending'
+-- The offers' deadline and delivery deadline as strings, printed once (see NOWS).
+local deadline_s = string.format('%d', deadline)
+local due_s = deliver > 0 and NOW + deliver < deadline and string.format('%d', NOW + deliver) or nil
 local want = fanout - redis.call('SCARD', pend)
 for i = 7, #ARGV do
   if want <= 0 then break end
@@ -29,17 +32,13 @@ for i = 7, #ARGV do
   local ih = free_fields(iid)
   if is_free(ih, grace) and redis.call('SISMEMBER', key .. ':ex', iid) == 0 then
     local oid = 'o' .. redis.call('INCR', P .. 'seq')
-    local fields = {'id', oid, 'request', rid, 'interpreter', iid, 'state', 'pending', 'created_at', NOW,
-      'deadline', deadline}
-    local due = deadline
-    if deliver > 0 and NOW + deliver < deadline then
-      due = NOW + deliver
-      fields[#fields + 1], fields[#fields + 2] = 'deliver_by', due
-    end
+    local fields = {'id', oid, 'request', rid, 'interpreter', iid, 'state', 'pending', 'created_at', NOWS,
+      'deadline', deadline_s}
+    if due_s then fields[#fields + 1], fields[#fields + 2] = 'deliver_by', due_s end
     redis.call('HSET', P .. 'o:' .. oid, unpack(fields))
     redis.call('HSET', ik, 'offer', oid)
     free_rem(iid, ih)
-    redis.call('ZADD', P .. 'deadlines', due, oid)
+    redis.call('ZADD', P .. 'deadlines', due_s or deadline_s, oid)
     if ih.pushable == '1' then pushable[#pushable + 1] = iid end
     redis.call('SADD', pend, oid)
     made[#made + 1] = oid
@@ -49,7 +48,7 @@ for i = 7, #ARGV do
 end
 if #made > 0 then
   redis.call('HINCRBY', key, 'asked', #made / 2)
-  redis.call('HSETNX', key, 'first_offer_at', NOW)
+  redis.call('HSETNX', key, 'first_offer_at', NOWS)
 end
 if miss ~= '' then redis.call('HSET', key, 'miss', miss) end
 if want > 0 then short_add(rid, rh.language) end

@@ -13,13 +13,13 @@ local before = hgetall(ik)
 if not before.name then return fail('not_found', 'no interpreter ' .. iid) end
 local status, was_free = before.status or 'away', is_free(before, grace)
 if action == 'hb' then
-  redis.call('HSET', ik, 'hb', NOW)
+  redis.call('HSET', ik, 'hb', NOWS)
 else
-  redis.call('HSET', ik, 'status', action, 'hb', NOW)
+  redis.call('HSET', ik, 'status', action, 'hb', NOWS)
   status = action
 end
 if status == 'available' then
-  redis.call('ZADD', P .. 'hb', NOW, iid)
+  redis.call('ZADD', P .. 'hb', NOWS, iid)
 else
   redis.call('ZREM', P .. 'hb', iid)
 end

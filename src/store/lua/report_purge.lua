@@ -18,7 +18,7 @@ for _, rid in ipairs(ids) do
   redis.call('DEL', rk .. ':chat')
   for _, oid in ipairs(redis.call('SMEMBERS', rk .. ':declined')) do redis.call('HDEL', P .. 'o:' .. oid, 'reason') end
   redis.call('DEL', rk .. ':declined')
-  redis.call('HSET', rk, 'purged_at', NOW)
+  redis.call('HSET', rk, 'purged_at', NOWS)
   redis.call('ZREM', RP .. 'closed', rid)
 end
 return #ids

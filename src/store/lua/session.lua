@@ -15,8 +15,8 @@ if role == 'interpreter' and rh.interpreter ~= actor then
 end
 if not allowed(from, rh.state) then return fail('conflict', 'request ' .. rid .. ' is ' .. rh.state) end
 if action == 'start' then
-  redis.call('HSET', rk, 'state', 'in_session', 'started_at', NOW, 'started_by', role)
-  rh.state, rh.started_at, rh.started_by = 'in_session', tostring(NOW), role
+  redis.call('HSET', rk, 'state', 'in_session', 'started_at', NOWS, 'started_by', role)
+  rh.state, rh.started_at, rh.started_by = 'in_session', NOWS, role
   return {hflat(rh), '', 0}
 end
 -- session_end writes every change it makes to rh as well.

@@ -14,7 +14,7 @@ local esc = tonumber(ARGV[4])
 local zone = rep_zone(ARGV[5])
 
 local released = {}
-for _, rid in ipairs(redis.call('ZRANGEBYSCORE', P .. 'sched', '-inf', NOW, 'LIMIT', 0, limit)) do
+for _, rid in ipairs(redis.call('ZRANGEBYSCORE', P .. 'sched', '-inf', NOWS, 'LIMIT', 0, limit)) do
   redis.call('ZREM', P .. 'sched', rid)
   local rh = hgetall(P .. 'r:' .. rid)
   if rh.state == 'searching' then
@@ -24,7 +24,7 @@ for _, rid in ipairs(redis.call('ZRANGEBYSCORE', P .. 'sched', '-inf', NOW, 'LIM
 end
 
 local expired = {}
-for _, oid in ipairs(redis.call('ZRANGEBYSCORE', P .. 'deadlines', '-inf', NOW, 'LIMIT', 0, limit)) do
+for _, oid in ipairs(redis.call('ZRANGEBYSCORE', P .. 'deadlines', '-inf', NOWS, 'LIMIT', 0, limit)) do
   local rid = redis.call('HGET', P .. 'o:' .. oid, 'request')
   local iid = redis.call('HGET', P .. 'o:' .. oid, 'interpreter')
   if rid and iid then redis.call('SADD', P .. 'r:' .. rid .. ':ex', iid) end
@@ -50,20 +50,20 @@ local function unfilled_reason(rh)
 end
 
 local escalated, unfilled = {}, {}
-for _, rid in ipairs(redis.call('ZRANGEBYSCORE', P .. 'rt', '-inf', NOW, 'LIMIT', 0, limit)) do
+for _, rid in ipairs(redis.call('ZRANGEBYSCORE', P .. 'rt', '-inf', NOWS, 'LIMIT', 0, limit)) do
   local rk = P .. 'r:' .. rid
   local rh = hgetall(rk)
   if rh.state ~= 'searching' then
     redis.call('ZREM', P .. 'rt', rid)
   elseif rh.escalated ~= '1' then
-    redis.call('HSET', rk, 'escalated', 1, 'escalated_at', NOW)
+    redis.call('HSET', rk, 'escalated', 1, 'escalated_at', NOWS)
     redis.call('ZADD', P .. 'rt', tonumber(rh.queued_at or rh.created_at) + unfilled_after, rid)
     escalated[#escalated + 1] = rid
   else
     unfilled[#unfilled + 1] = rid
     for _, v in ipairs(withdraw_all(rid, 'unfilled', grace)) do unfilled[#unfilled + 1] = v end
     unfilled[#unfilled + 1] = ''
-    redis.call('HSET', rk, 'state', 'unfilled', 'reason', unfilled_reason(rh), 'closed_at', NOW)
+    redis.call('HSET', rk, 'state', 'unfilled', 'reason', unfilled_reason(rh), 'closed_at', NOWS)
     request_close(rid, rh)
     rep_closed(rid, zone)
   end

@@ -9,7 +9,7 @@ if action == 'issue' then
   if redis.call('EXISTS', P .. KIND_PREFIX[role] .. subject) == 0 then
     return fail('not_found', 'no ' .. role .. ' ' .. subject)
   end
-  redis.call('HSET', P .. 'tok:' .. hash, 'role', role, 'subject', subject, 'created_at', NOW)
+  redis.call('HSET', P .. 'tok:' .. hash, 'role', role, 'subject', subject, 'created_at', NOWS)
   redis.call('SADD', P .. 'toks:' .. role .. ':' .. subject, hash)
   return 1
 end
