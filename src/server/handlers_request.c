@@ -296,9 +296,12 @@ void dm_handle_session(dm_hctx *h, const dm_msg *msg)
     bool start = msg->type == DM_MSG_SESSION_START;
     dm_states from = dm_states_from(start ? DM_REV_START : DM_REV_END);
     dm_num grace = dm_grace(h->srv);
-    const char *argv[] = {msg->u.ref.request, dm_role_name(h->actor.role), h->actor.subject, start ? "start" : "end",
-                          from.s, grace.s, dm_report_zone_arg(dm_now_ms()), NULL};
-    dm_hctx_run(h, "session", argv, on_session);
+    const char *argv[] = {msg->u.ref.request, dm_role_name(h->actor.role), h->actor.subject, from.s,
+                          grace.s, dm_report_zone_arg(dm_now_ms()), NULL};
+    /* A start needs only the first four. */
+    if (start)
+        argv[4] = NULL;
+    dm_hctx_run(h, start ? "session_start" : "session", argv, on_session);
 }
 
 static void on_feedback(void *ud, redisReply *reply)

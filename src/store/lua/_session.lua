@@ -1,6 +1,19 @@
 -- Sessions and their calls (proto/README.md "Calls"; keys in
--- proto/redis-keys.md). Shared by session.lua, cancel.lua, release.lua,
--- assign.lua and the call_*.lua scripts.
+-- proto/redis-keys.md). Shared by session_start.lua, session.lua, cancel.lua,
+-- release.lua, assign.lua and the call_*.lua scripts.
+
+-- The request whose session the actor (the clinic or the assigned
+-- interpreter) may start or end from the states in from, or nil and an error.
+local function session_request(rid, role, actor, from)
+  local rh = hgetall(P .. 'r:' .. rid)
+  if not rh.id then return nil, fail('not_found', 'no request ' .. rid) end
+  if role == 'clinic' and rh.clinic ~= actor then return nil, fail('forbidden', 'request ' .. rid .. ' is not yours') end
+  if role == 'interpreter' and rh.interpreter ~= actor then
+    return nil, fail('forbidden', 'request ' .. rid .. ' is not your job')
+  end
+  if not allowed(from, rh.state) then return nil, fail('conflict', 'request ' .. rid .. ' is ' .. rh.state) end
+  return rh
+end
 
 -- A peer is told its call is over through the event channel, as "lua TAB
 -- !call TAB PEER-TARGET TAB REQUEST TAB REASON": the server holding that
