@@ -2,10 +2,10 @@
 -- proto/redis-keys.md). Shared by session_start.lua, session.lua, cancel.lua,
 -- release.lua, assign.lua and the call_*.lua scripts.
 
--- The request whose session the actor (the clinic or the assigned
--- interpreter) may start or end from the states in from, or nil and an error.
-local function session_request(rid, role, actor, from)
-  local rh = hgetall(P .. 'r:' .. rid)
+-- Whether the actor (the clinic or the assigned interpreter) may start or
+-- end the session of the request rh (its id, clinic, interpreter and state
+-- at least) from the states in from: rh, or nil and an error.
+local function session_request(rid, rh, role, actor, from)
   if not rh.id then return nil, fail('not_found', 'no request ' .. rid) end
   if role == 'clinic' and rh.clinic ~= actor then return nil, fail('forbidden', 'request ' .. rid .. ' is not yours') end
   if role == 'interpreter' and rh.interpreter ~= actor then

@@ -6,7 +6,7 @@
 -- Returns {request hash, freed interpreter, 1 when work may wait for them
 -- (work_waits) else 0}.
 local rid, role, actor, from, grace = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
-local rh, err = session_request(rid, role, actor, from)
+local rh, err = session_request(rid, hgetall(P .. 'r:' .. rid), role, actor, from)
 if not rh then return err end
 -- session_end writes every change it makes to rh as well.
 session_end(rid, rh, role, 'ended', grace, ARGV[6])
