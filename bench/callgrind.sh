@@ -23,16 +23,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 out=$1
 RATE=${CG_RATE:-10} N=${CG_INTERPRETERS:-1000} WINDOW=${CG_WINDOW:-30} CALLS=${CG_CALLS:-1000} PING=${CG_PING:-300}
-state=$(mktemp -d /tmp/dragoman-cg.XXXXXX)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-    for p in "${pids[@]}"; do timeout 60 tail --pid="$p" -f /dev/null 2>/dev/null || kill -KILL "$p" 2>/dev/null || true; done
-    rm -rf "$state"
-}
-trap cleanup EXIT
-
 . bench/ports.sh
+bench_state /tmp/dragoman-cg.XXXXXX
 cg() { # name, command...
     local name=$1; shift
     valgrind --tool=callgrind --callgrind-out-file="$state/$name.cg" "$@" > "$state/$name.log" 2>&1 &

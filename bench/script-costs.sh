@@ -17,16 +17,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 out=$1
 RATE=${SC_RATE:-2} N=${SC_INTERPRETERS:-300} DURATION=${SC_DURATION:-60}
-state=$(mktemp -d /tmp/dragoman-sc.XXXXXX)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-    for p in "${pids[@]}"; do timeout 60 tail --pid="$p" -f /dev/null 2>/dev/null || kill -KILL "$p" 2>/dev/null || true; done
-    rm -rf "$state"
-}
-trap cleanup EXIT
-
 . bench/ports.sh
+bench_state /tmp/dragoman-sc.XXXXXX
 mkdir -p "$out" "$state/cg" "$state/var"
 RPORT=$(free_port)
 valgrind --tool=callgrind --dump-before=evalShaCommand --callgrind-out-file="$state/cg/redis.cg" \
