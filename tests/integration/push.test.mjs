@@ -103,6 +103,17 @@ describe('web push', () => {
     assert.equal(receipt.interpreter, 'i-a1');
     assert.equal(receipt.request, req.id);
     assert.equal(await env.redis.cmd('HGET', `dm:o:${offer.id}`, 'delivered_via'), 'push');
+    // The first time of each event is kept, and only a new event is told.
+    const shownAt = await env.redis.cmd('HGET', `dm:o:${offer.id}`, 'shown_at');
+    const ack = (event, via) => env.http('POST', `/api/offers/${offer.id}/ack`, { token: 'tok-i-a1', body: { event, via } });
+    assert.equal((await ack('shown', 'push')).status, 200);
+    assert.equal((await ack('seen', 'ws')).status, 200);
+    const next = await coord.next('offer.receipt', (m) => m.offer === offer.id);
+    assert.equal(next.event, 'seen', 'no second receipt for an event already told');
+    const o = await env.redis.hgetall(`dm:o:${offer.id}`);
+    assert.equal(o.shown_at, shownAt);
+    assert.match(o.seen_at, /^\d{13}$/);
+    assert.equal(o.delivered_via, 'push', 'the first delivery is kept');
     await sleep((DELIVERY_S + 1) * 1000);
     assert.equal(await env.redis.cmd('HGET', `dm:o:${offer.id}`, 'state'), 'pending', 'a delivered offer runs to its deadline');
     const wrong = await env.http('POST', `/api/offers/${offer.id}/ack`, { token: 'tok-i-a2', body: { event: 'shown', via: 'push' } });
