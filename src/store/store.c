@@ -413,10 +413,10 @@ static void on_sub_message(redisAsyncContext *ac, void *r, void *priv)
 /* A Redis that started afresh (or the server's first connection to it) has
  * none of our scripts, and every call sent before the first EVAL of each
  * came back NOSCRIPT and went again with the script's text: at a start with
- * 1,000 interpreters reconnecting, some 1,500 calls twice, each time with up
- * to 20 KB of text to hash (bench/README.md, session 13). Loaded first on the
- * same connection, they are there for every call behind them; SCRIPT LOAD of
- * a script Redis has is one hash of its text. */
+ * 1,000 interpreters connecting, 179 of 5,491 calls, each time with up to
+ * 20 KB of text to hash (bench/README.md, session 13, item 42). Loaded first
+ * on the same connection, they are there for every call behind them; SCRIPT
+ * LOAD of a script Redis has is one hash of its text. */
 static void load_scripts_into(dm_store *s, redisAsyncContext *ac)
 {
     for (int i = 0; i < s->nscripts; i++)
