@@ -12,6 +12,7 @@ const [nsat, nidle, redis] = ['node-saturation', 'node-idle', 'redis-ceiling'].m
 const [pilot, million] = ['sim-pilot', 'sim-million'].map(load);
 const [d1k, d1ksat, d1kscan] = ['diag-1k-rate1000', 'diag-1k-saturation', 'diag-1k-scan16-saturation'].map(load);
 const get = (o, path) => path.split('.').reduce((v, k) => (v == null ? undefined : v[k]), o);
+const fmt = (v) => (v === undefined ? '' : typeof v === 'string' ? v : Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2));
 
 // A scenario run several times (bench/run.sh's BENCH_REPEATS): NAME.json,
 // NAME-2.json, ... Its rows come from the run whose dispatch p99 is the median.
@@ -76,6 +77,23 @@ function cpu(label, run, peer) {
   }
 }
 
+// What the saturation target leaves a cycle: the machine's cores divided by
+// half the Redis ceiling's rate. Beside it, what a cycle takes of every part
+// of the machine, dragomand's against the Node ceiling's (no Redis at all),
+// and the Node ceiling's own rate against the Redis ceiling: what the
+// transport and the load generator alone leave of the target on this machine.
+function budget() {
+  const machine = join(dir, 'machine.txt');
+  const cores = existsSync(machine) && Number((/(\d+) cores/.exec(readFileSync(machine, 'utf8')) ?? [])[1]);
+  const half = get(redis, 'cycle_ceiling_rps') / 2;
+  const all = (run) => CPU_PARTS.reduce((sum, [key]) => sum + (get(run, `cpu_us_per_cycle.${key}`) ?? 0), 0);
+  const label = 'saturation, the target';
+  if (!cores || !half || !sat || !nsat) return;
+  row(label, `CPU a cycle may take: ${cores} cores at ${fmt(half)} cycles/s`, (cores * 1e6) / half, { unit: 'µs' });
+  row(label, 'CPU per cycle, every part (the ceiling: Node, no Redis)', all(sat), { ceiling: all(nsat), unit: 'µs' });
+  row(label, "the Node ceiling's cycles/s / redis-benchmark's", get(nsat, 'cycles_per_s') / (2 * half), { lower: false });
+}
+
 for (const [label, run, peer] of [['100 req/s', r100, null], ['1000 req/s', r1000, n1000]]) {
   for (const q of ['p50', 'p90', 'p99', 'p999', 'max']) {
     const target = label === '1000 req/s' && q === 'p99' ? 2 : undefined;
@@ -101,6 +119,7 @@ row('saturation', 'cycles/s vs ws (Node)', cycles, { ceiling: get(nsat, 'cycles_
 row('saturation', 'dispatch p99', get(sat, 'dispatch.p99_ms'), { ceiling: get(nsat, 'dispatch.p99_ms'), unit: 'ms' });
 roundTrips('saturation', sat);
 cpu('saturation', sat, nsat);
+budget();
 row(`idle, ${get(idle, 'connected')} conns`, 'RSS per connection', get(idle, 'rss_per_connection_bytes'),
   { ceiling: get(nidle, 'rss_per_connection_bytes'), target: 8192, unit: 'B' });
 row('idle', `connections held of ${get(idle, 'wanted')} asked`, get(idle, 'connected'),
@@ -137,7 +156,6 @@ row('simulator: pilot', 'met within 5 min', base && 100 * base.met_5min, { unit:
 row('simulator: pilot', 'Farsi evening staff for 95% in 5 min', get(pilot, 'staffing_answer'));
 row('simulator', '1M requests, wall time', get(million, 'run.wall_s'), { unit: 's' });
 
-const fmt = (v) => (v === undefined ? '' : typeof v === 'string' ? v : Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2));
 const head = ['scenario', 'figure', 'dragomand', 'ceiling', 'ratio', 'target', ''];
 const lines = rows.map((r) => [r.scenario, r.figure, fmt(r.value) + r.unit, r.ceiling === undefined ? '' : fmt(r.ceiling) + r.unit,
   r.ratio === undefined ? '' : r.ratio.toFixed(2), r.target === undefined ? '' : fmt(r.target) + r.unit, r.met]);
