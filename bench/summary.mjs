@@ -12,6 +12,8 @@ const [nsat, nidle, redis] = ['node-saturation', 'node-idle', 'redis-ceiling'].m
 const [pilot, million] = ['sim-pilot', 'sim-million'].map(load);
 const [d1k, d1ksat, d1kscan] = ['diag-1k-rate1000', 'diag-1k-saturation', 'diag-1k-scan16-saturation'].map(load);
 const machineText = existsSync(join(dir, 'machine.txt')) ? readFileSync(join(dir, 'machine.txt'), 'utf8') : '';
+// A number bench/run.sh wrote into machine.txt: the first group of pattern.
+const machine = (pattern) => Number((pattern.exec(machineText) ?? [])[1]) || undefined;
 const get = (o, path) => path.split('.').reduce((v, k) => (v == null ? undefined : v[k]), o);
 const fmt = (v) => (v === undefined ? '' : typeof v === 'string' ? v : Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2));
 
@@ -84,14 +86,14 @@ function cpu(label, run, peer) {
 // and the Node ceiling's own rate against the Redis ceiling: what the
 // transport and the load generator alone leave of the target on this machine.
 function budget() {
-  const cores = Number((/(\d+) cores/.exec(machineText) ?? [])[1]);
-  const half = get(redis, 'cycle_ceiling_rps') / 2;
+  const cores = machine(/(\d+) cores/), ceiling = get(redis, 'cycle_ceiling_rps');
   const all = (run) => CPU_PARTS.reduce((sum, [key]) => sum + (get(run, `cpu_us_per_cycle.${key}`) ?? 0), 0);
   const label = 'saturation, the target';
-  if (!cores || !half || !sat || !nsat) return;
-  row(label, `CPU a cycle may take: ${cores} cores at ${fmt(half)} cycles/s`, (cores * 1e6) / half, { unit: 'µs' });
+  if (!cores || !ceiling || !sat || !nsat) return;
+  row(label, `CPU a cycle may take: ${cores} cores at ${fmt(ceiling / 2)} cycles/s`, (cores * 1e6) / (ceiling / 2),
+    { unit: 'µs' });
   row(label, 'CPU per cycle, every part (the ceiling: Node, no Redis)', all(sat), { ceiling: all(nsat), unit: 'µs' });
-  row(label, "the Node ceiling's cycles/s / redis-benchmark's", get(nsat, 'cycles_per_s') / (2 * half), { lower: false });
+  row(label, "the Node ceiling's cycles/s / redis-benchmark's", get(nsat, 'cycles_per_s') / ceiling, { lower: false });
 }
 
 for (const [label, run, peer] of [['100 req/s', r100, null], ['1000 req/s', r1000, n1000]]) {
@@ -124,7 +126,7 @@ row(`idle, ${get(idle, 'connected')} conns`, 'RSS per connection', get(idle, 'rs
   { ceiling: get(nidle, 'rss_per_connection_bytes'), target: 8192, unit: 'B' });
 // A process may hold no more descriptors than the hard limit (bench/server.sh
 // raises the soft one to it), and the server needs a few of its own.
-const nofile = (/open files a process may hold: (\d+)/.exec(machineText) ?? [])[1];
+const nofile = machine(/open files a process may hold: (\d+)/);
 row('idle', `connections held of ${get(idle, 'wanted')} asked${nofile ? ` (open files a process may hold: ${nofile})` : ''}`,
   get(idle, 'connected'),
   { target: get(idle, 'wanted'), lower: false });
